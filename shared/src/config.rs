@@ -1,0 +1,168 @@
+//! The one place that reads environment variables: everything becomes a typed [`Config`].
+
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    Embedded,
+    Dynamo,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailKind {
+    /// Write `.eml` files into the data folder.
+    File,
+    Ses,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationMode {
+    /// Anyone may register; the account stays `pending` until an admin approves it.
+    Approval,
+    /// Invite only.
+    Closed,
+}
+
+/// Where the JWT signing keys come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// A Secrets Manager secret (id or ARN) holding the JSON described in `secrets.rs`.
+    SecretsManager(String),
+    /// Local mode: the same JSON from the `ERP_SECRETS_JSON` environment variable.
+    Inline(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub store: StoreKind,
+    /// DynamoDB table name.
+    pub table_name: String,
+    /// Local data folder (embedded database, `.eml` outbox files).
+    pub data_dir: PathBuf,
+    pub email: EmailKind,
+    /// Sender address of every email.
+    pub email_from: String,
+    /// Base URL of the single-page app, used in links sent by email.
+    pub public_url: String,
+    pub registration: RegistrationMode,
+    pub secrets: Option<SecretSource>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `get` (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let store = match get("ERP_STORE").as_deref() {
+            None | Some("embedded") => StoreKind::Embedded,
+            Some("dynamodb") => StoreKind::Dynamo,
+            Some(other) => return Err(ConfigError(format!("ERP_STORE must be embedded or dynamodb, not {other:?}"))),
+        };
+        let email = match get("ERP_EMAIL").as_deref() {
+            None | Some("file") => EmailKind::File,
+            Some("ses") => EmailKind::Ses,
+            Some(other) => return Err(ConfigError(format!("ERP_EMAIL must be file or ses, not {other:?}"))),
+        };
+        let registration = match get("ERP_REGISTRATION_MODE").as_deref() {
+            None | Some("approval") => RegistrationMode::Approval,
+            Some("closed") => RegistrationMode::Closed,
+            Some(other) => {
+                return Err(ConfigError(format!("ERP_REGISTRATION_MODE must be approval or closed, not {other:?}")));
+            }
+        };
+        let secrets = match (get("ERP_SECRET_ID"), get("ERP_SECRETS_JSON")) {
+            (Some(id), _) => Some(SecretSource::SecretsManager(id)),
+            (None, Some(json)) => Some(SecretSource::Inline(json)),
+            (None, None) => None,
+        };
+        let max_body_bytes = match get("ERP_MAX_BODY_BYTES") {
+            None => 1024 * 1024,
+            Some(v) => v.parse().map_err(|_| ConfigError("ERP_MAX_BODY_BYTES must be a number".into()))?,
+        };
+        Ok(Self {
+            store,
+            table_name: get("ERP_TABLE_NAME").unwrap_or_else(|| "erp".into()),
+            data_dir: PathBuf::from(get("ERP_DATA_DIR").unwrap_or_else(|| ".erp-data".into())),
+            email,
+            email_from: get("ERP_EMAIL_FROM").unwrap_or_else(|| "erp@localhost".into()),
+            public_url: get("ERP_PUBLIC_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:3000".into())
+                .trim_end_matches('/')
+                .to_string(),
+            registration,
+            secrets,
+            jwt_issuer: get("ERP_JWT_ISSUER").unwrap_or_else(|| "erp".into()),
+            jwt_audience: get("ERP_JWT_AUDIENCE").unwrap_or_else(|| "erp-api".into()),
+            max_body_bytes,
+        })
+    }
+}
+
+/// Settings only the local server reads.
+#[derive(Clone, Debug)]
+pub struct LocalConfig {
+    pub port: u16,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+}
+
+impl LocalConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let port = match get("PORT") {
+            None => 3000,
+            Some(p) => p.parse().map_err(|_| ConfigError("PORT must be a port number".into()))?,
+        };
+        Ok(Self { port, admin_email: get("ERP_ADMIN_EMAIL"), admin_password: get("ERP_ADMIN_PASSWORD") })
+    }
+}
+
+/// The log filter (`ERP_LOG`, default `info`).
+pub fn log_filter() -> String {
+    std::env::var("ERP_LOG").unwrap_or_else(|_| "info".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_local_and_approval() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.store, StoreKind::Embedded);
+        assert_eq!(c.email, EmailKind::File);
+        assert_eq!(c.registration, RegistrationMode::Approval);
+        assert!(c.secrets.is_none());
+    }
+
+    #[test]
+    fn rejects_unknown_values() {
+        assert!(cfg(&[("ERP_STORE", "postgres")]).is_err());
+        assert!(cfg(&[("ERP_REGISTRATION_MODE", "open")]).is_err());
+        assert!(cfg(&[("ERP_MAX_BODY_BYTES", "lots")]).is_err());
+    }
+
+    #[test]
+    fn secret_id_wins_over_inline() {
+        let c = cfg(&[("ERP_SECRET_ID", "arn:x"), ("ERP_SECRETS_JSON", "{}")]).unwrap();
+        assert_eq!(c.secrets, Some(SecretSource::SecretsManager("arn:x".into())));
+    }
+}

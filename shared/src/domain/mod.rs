@@ -1,0 +1,7 @@
+//! Entities and value types. No HTTP, no AWS SDK, no table here.
+
+pub mod email;
+pub mod user;
+
+pub use email::Email;
+pub use user::{User, UserStatus};

@@ -1,0 +1,10 @@
+//! HTTP conventions shared by every function: extractors that answer problem+json, signed
+//! cursors, the route table with per-route access, request ids.
+
+pub mod cursor;
+pub mod extract;
+pub mod router;
+
+pub use cursor::{CursorCodec, ListParams, ListResponse};
+pub use extract::{ClientIp, Json, Path, Query, RequestId};
+pub use router::{ApiRouter, RouteSpec};

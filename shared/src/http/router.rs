@@ -1,0 +1,212 @@
+//! The route table. A route can only be added with the [`Access`] it requires, so no route
+//! exists without a declared permission; the router checks it before the handler runs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use super::extract::{ClientIp, RequestId};
+use crate::auth::{Access, Principal};
+use crate::error::Problem;
+use crate::state::AppState;
+
+/// One route: what `template.yaml` must declare and what the router enforces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+#[derive(Default)]
+pub struct ApiRouter {
+    paths: BTreeMap<&'static str, MethodRouter<AppState>>,
+    specs: Vec<RouteSpec>,
+}
+
+impl ApiRouter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route. `path` is the full public path, e.g. `/api/v1/users/{id}`.
+    pub fn route<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        assert!(
+            !self.specs.iter().any(|s| s.method == method && s.path == path),
+            "route {method} {path} declared twice"
+        );
+        let filter = MethodFilter::try_from(method.clone()).expect("supported method");
+        let method_router = on(filter, handler);
+        let merged = match self.paths.remove(path) {
+            Some(existing) => existing.merge(method_router),
+            None => method_router,
+        };
+        self.paths.insert(path, merged);
+        self.specs.push(RouteSpec { method, path, access });
+        self
+    }
+
+    pub fn merge(mut self, other: ApiRouter) -> Self {
+        for (path, mr) in other.paths {
+            let merged = match self.paths.remove(path) {
+                Some(existing) => existing.merge(mr),
+                None => mr,
+            };
+            self.paths.insert(path, merged);
+        }
+        for spec in other.specs {
+            assert!(
+                !self.specs.iter().any(|s| s.method == spec.method && s.path == spec.path),
+                "route {} {} declared twice",
+                spec.method,
+                spec.path
+            );
+            self.specs.push(spec);
+        }
+        self
+    }
+
+    pub fn specs(&self) -> &[RouteSpec] {
+        &self.specs
+    }
+
+    /// The finished router: access control, body limit, request ids and access logs,
+    /// problem+json for unknown routes and methods.
+    pub fn into_router(self, state: AppState) -> Router {
+        let access: Arc<HashMap<(Method, &'static str), Access>> =
+            Arc::new(self.specs.iter().map(|s| ((s.method.clone(), s.path), s.access)).collect());
+        let mut router = Router::new();
+        for (path, mr) in self.paths {
+            router = router.route(path, mr);
+        }
+        router
+            .route_layer(middleware::from_fn_with_state((state.clone(), access), authorize))
+            .fallback(|| async { Problem::not_found("This route") })
+            .method_not_allowed_fallback(|| async {
+                Problem::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method-not-allowed",
+                    "Method not allowed",
+                    "This route does not accept that method.",
+                )
+            })
+            .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+            .layer(middleware::from_fn(request_context))
+            .with_state(state)
+    }
+}
+
+type AccessTable = Arc<HashMap<(Method, &'static str), Access>>;
+
+async fn authorize(
+    State((state, table)): State<(AppState, AccessTable)>,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let Some(path) = matched else { return next.run(req).await };
+    let key = (req.method().clone(), path.as_str());
+    let Some(access) = table.iter().find(|((m, p), _)| *m == key.0 && *p == key.1).map(|(_, a)| *a) else {
+        // Not one of our routes for this method: the router answers 405.
+        return next.run(req).await;
+    };
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Problem::unauthenticated("A valid access token is required.").into_response();
+    };
+    let principal: Principal = match state.tokens.verify(token).await {
+        Ok(p) => p,
+        Err(crate::auth::token::TokenError::Invalid) => {
+            return Problem::unauthenticated("The access token is invalid or has expired.").into_response();
+        }
+        Err(e) => return Problem::internal(e).into_response(),
+    };
+    if let Access::Permission(p) = access {
+        if !principal.role.can(p) {
+            return Problem::forbidden(
+                "forbidden",
+                format!("Your role ({}) does not have the {} permission.", principal.role.as_str(), p.as_str()),
+            )
+            .into_response();
+        }
+    }
+    tracing::Span::current().record("user_id", principal.user_id.as_str());
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+fn valid_request_id(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+async fn request_context(mut req: Request, next: Next) -> Response {
+    let (gateway_id, gateway_ip) = gateway_context(&req);
+    let id = gateway_id
+        .or_else(|| {
+            req.headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| valid_request_id(v))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let ip = gateway_ip.or_else(|| {
+        req.extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+    });
+    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(ClientIp(ip));
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    let span = tracing::info_span!("request", request_id = %id, user_id = tracing::field::Empty);
+    let started = Instant::now();
+    let mut res = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path = %route,
+            status = res.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Request id and source IP from API Gateway's request context, when on Lambda.
+fn gateway_context(req: &Request) -> (Option<String>, Option<String>) {
+    use lambda_http::request::RequestContext;
+    match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.request_id.clone(), ctx.http.source_ip.clone()),
+        _ => (None, None),
+    }
+}

@@ -1,0 +1,79 @@
+//! Application state shared by every handler, built once per cold start.
+
+use std::sync::Arc;
+
+use crate::auth::TokenService;
+use crate::config::{Config, EmailKind, SecretSource, StoreKind};
+use crate::email::{Mailer, outbox};
+use crate::secrets::Secrets;
+use crate::store::{DynamoBackend, EmbeddedBackend, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub tokens: TokenService,
+    pub mailer: Mailer,
+    /// The OpenAPI document served at `/api/v1/openapi.json`.
+    pub openapi: Arc<str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("storage: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("secrets: {0}")]
+    Secrets(String),
+}
+
+impl AppState {
+    /// Builds the state the configuration asks for. The AWS SDK configuration is loaded once,
+    /// and only when a backend needs it.
+    pub async fn from_config(config: Config) -> Result<Self, StartupError> {
+        let needs_aws = config.store == StoreKind::Dynamo
+            || config.email == EmailKind::Ses
+            || matches!(config.secrets, Some(SecretSource::SecretsManager(_)));
+        let sdk = if needs_aws { Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await) } else { None };
+        let store = match config.store {
+            StoreKind::Dynamo => Store::dynamo(DynamoBackend::new(sdk.as_ref().expect("sdk loaded"), &config.table_name)),
+            StoreKind::Embedded => {
+                std::fs::create_dir_all(&config.data_dir)
+                    .map_err(|e| StartupError::Config(crate::config::ConfigError(format!("data folder: {e}"))))?;
+                Store::embedded(EmbeddedBackend::open(&config.data_dir.join("erp.redb"))?)
+            }
+        };
+        let source = config.secrets.clone().ok_or_else(|| StartupError::Secrets("set ERP_SECRET_ID or ERP_SECRETS_JSON".into()))?;
+        let secrets = Secrets::new(source, sdk.as_ref());
+        let mailer = match config.email {
+            EmailKind::Ses => Mailer::Ses {
+                client: aws_sdk_sesv2::Client::new(sdk.as_ref().expect("sdk loaded")),
+                from: config.email_from.clone(),
+            },
+            EmailKind::File => Mailer::Files { dir: config.data_dir.join("outbox"), from: config.email_from.clone() },
+        };
+        Ok(Self::assemble(config, store, secrets, mailer))
+    }
+
+    /// Puts the parts together (tests and benchmarks pass their own store and mailer).
+    pub fn assemble(config: Config, store: Store, secrets: Secrets, mailer: Mailer) -> Self {
+        let tokens = TokenService::new(secrets, config.jwt_issuer.clone(), config.jwt_audience.clone());
+        Self { config: Arc::new(config), store, tokens, mailer, openapi: Arc::from("{}") }
+    }
+
+    pub fn with_openapi(mut self, document: impl Into<Arc<str>>) -> Self {
+        self.openapi = document.into();
+        self
+    }
+
+    /// Delivers messages just committed to the outbox, right away. A failure leaves them in
+    /// the outbox for a later drain: the caller's change is already safe.
+    pub async fn deliver_now(&self, outbox_ids: &[String]) {
+        for id in outbox_ids {
+            if let Err(e) = outbox::deliver(&self.store, &self.mailer, id).await {
+                tracing::warn!(outbox_id = %id, error = %e, "outbox delivery deferred");
+            }
+        }
+    }
+}

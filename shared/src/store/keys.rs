@@ -1,0 +1,61 @@
+//! Every key shape of the table, in one place.
+//!
+//! | item | pk | sk | indexes |
+//! |---|---|---|---|
+//! | user | `USER#<id>` | `USER` | gsi1: `USERS#<status>` / `<created>#<id>`; gsi2: `USERS` / `<email>` |
+//! | email guard | `USEREMAIL#<email>` | `USEREMAIL` | |
+//! | login throttle | `LOGINLOCK#<email>` | `LOGINLOCK` | TTL |
+//! | refresh-token family | `SESSION#<family id>` | `SESSION` | TTL |
+//! | password reset / invite token | `RESET#<sha256 of token>` | `RESET` | TTL |
+//! | counter | `COUNTER#<name>` | `COUNTER` | |
+//! | outbox message | `OUTBOX#<id>` | `OUTBOX` | gsi1: `OUTBOX#pending` / `<created>#<id>` (sparse) |
+
+use super::Key;
+
+pub fn user(id: &str) -> Key {
+    Key::new(format!("USER#{id}"), "USER")
+}
+pub fn user_email(email: &str) -> Key {
+    Key::new(format!("USEREMAIL#{email}"), "USEREMAIL")
+}
+pub fn login_lock(email: &str) -> Key {
+    Key::new(format!("LOGINLOCK#{email}"), "LOGINLOCK")
+}
+pub fn session(family: &str) -> Key {
+    Key::new(format!("SESSION#{family}"), "SESSION")
+}
+pub fn reset_token(token_hash: &str) -> Key {
+    Key::new(format!("RESET#{token_hash}"), "RESET")
+}
+pub fn counter(name: &str) -> Key {
+    Key::new(format!("COUNTER#{name}"), "COUNTER")
+}
+pub fn outbox(id: &str) -> Key {
+    Key::new(format!("OUTBOX#{id}"), "OUTBOX")
+}
+
+/// Index partition listing users of one status.
+pub fn users_by_status(status: &str) -> String {
+    format!("USERS#{status}")
+}
+/// Index partition listing all users by email.
+pub const USERS_BY_EMAIL: &str = "USERS";
+/// Sparse index partition of outbox messages still to send.
+pub const OUTBOX_PENDING: &str = "OUTBOX#pending";
+/// Counter of active administrators (guards the last-admin rule).
+pub const ACTIVE_ADMINS: &str = "active_admins";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_shapes_are_stable() {
+        assert_eq!(user("u1"), Key::new("USER#u1", "USER"));
+        assert_eq!(user_email("a@b.co"), Key::new("USEREMAIL#a@b.co", "USEREMAIL"));
+        assert_eq!(session("f"), Key::new("SESSION#f", "SESSION"));
+        assert_eq!(reset_token("h"), Key::new("RESET#h", "RESET"));
+        assert_eq!(counter(ACTIVE_ADMINS), Key::new("COUNTER#active_admins", "COUNTER"));
+        assert_eq!(users_by_status("pending"), "USERS#pending");
+    }
+}
