@@ -1,1 +1,116 @@
+//! The local stack: every function's routes on one server, on the embedded store, with the
+//! outbox drained into `.eml` files. Also used by the end-to-end tests and benchmarks.
 
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::Method;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use erp_shared::auth::Access;
+use erp_shared::config::{Config, LocalConfig, SecretSource};
+use erp_shared::domain::Email;
+use erp_shared::http::ApiRouter;
+use erp_shared::state::AppState;
+
+/// Every function's routes, mounted at the paths `template.yaml` gives API Gateway.
+pub fn function_routes() -> ApiRouter {
+    erp_auth::routes().merge(erp_users::routes())
+}
+
+/// The API document of every function, merged.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = erp_auth::openapi();
+    doc.merge(erp_users::openapi());
+    doc.info.title = "ERP API".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some("Serverless ERP backend. Errors are application/problem+json (RFC 9457).".into());
+    doc.info.license = None;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+    );
+    doc
+}
+
+pub fn openapi_json() -> String {
+    openapi().to_pretty_json().expect("OpenAPI document serialises")
+}
+
+/// The whole API as one router, plus the local-only `/healthz`.
+pub fn router(state: AppState) -> Router {
+    function_routes()
+        .route(Method::GET, "/healthz", Access::Public, || async { "ok" })
+        .into_router(state.with_openapi(openapi_json()))
+}
+
+/// Local mode with no secret configured: a signing key generated on first start and kept in
+/// the data folder (readable by the owner only).
+pub fn local_secret(data_dir: &Path) -> std::io::Result<String> {
+    let path = data_dir.join("secrets.json");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing);
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let json = erp_shared::secrets::generate_secret_json();
+    std::fs::write(&path, &json)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(json)
+}
+
+/// Creates the admin from `ERP_ADMIN_EMAIL` / `ERP_ADMIN_PASSWORD` when no account has that
+/// email yet.
+pub async fn bootstrap_admin(state: &AppState, local: &LocalConfig) -> Result<(), String> {
+    let (Some(email), Some(password)) = (&local.admin_email, &local.admin_password) else {
+        if local.admin_email.is_some() || local.admin_password.is_some() {
+            return Err("set both ERP_ADMIN_EMAIL and ERP_ADMIN_PASSWORD".into());
+        }
+        return Ok(());
+    };
+    let email = Email::parse(email).map_err(|e| format!("ERP_ADMIN_EMAIL {e}"))?;
+    if erp_shared::accounts::bootstrap_admin(&state.store, email.clone(), "Administrator", password).await? {
+        tracing::info!(email = %email, "admin account created");
+    }
+    Ok(())
+}
+
+/// Delivers due outbox messages every `every` until the process ends.
+pub fn spawn_outbox_drainer(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = erp_shared::email::outbox::drain(&state.store, &state.mailer).await {
+                tracing::warn!(error = %e, "outbox drain failed");
+            }
+        }
+    })
+}
+
+/// Runs the local server until Ctrl-C.
+pub async fn run(mut config: Config, local: LocalConfig) -> Result<(), Box<dyn std::error::Error>> {
+    if config.secrets.is_none() {
+        config.secrets = Some(SecretSource::Inline(local_secret(&config.data_dir)?));
+    }
+    let data_dir = config.data_dir.clone();
+    let state = AppState::from_config(config).await?;
+    bootstrap_admin(&state, &local).await?;
+    spawn_outbox_drainer(state.clone(), Duration::from_secs(5));
+    let app = router(state);
+    let addr = SocketAddr::from(([127, 0, 0, 1], local.port));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, data_dir = %data_dir.display(), "ERP API listening on http://{addr}/api/v1");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,1 +1,6 @@
-fn main(){}
+//! The `users` Lambda function.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    erp_shared::lambda::serve(erp_users::routes(), None).await
+}

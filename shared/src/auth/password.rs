@@ -49,6 +49,16 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     hasher().verify_password(password.as_bytes(), &parsed).is_ok() && real
 }
 
+/// [`hash`] on the blocking pool (argon2 takes tens of milliseconds of CPU).
+pub async fn hash_async(password: String) -> String {
+    tokio::task::spawn_blocking(move || hash(&password)).await.expect("hashing task")
+}
+
+/// [`verify`] on the blocking pool.
+pub async fn verify_async(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || verify(&password, stored.as_deref())).await.expect("verify task")
+}
+
 /// Why a password is refused; `None` when it is acceptable.
 pub fn weakness(password: &str, email: Option<&str>) -> Option<String> {
     let chars = password.chars().count();

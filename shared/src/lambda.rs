@@ -1,0 +1,16 @@
+//! The few lines every function's `main.rs` needs to serve its router on Lambda.
+
+use crate::config::Config;
+use crate::http::ApiRouter;
+use crate::state::AppState;
+
+/// Reads the configuration, builds the state once (the cold start) and serves the routes.
+pub async fn serve(routes: ApiRouter, openapi: Option<&'static str>) -> Result<(), lambda_http::Error> {
+    crate::observability::init_logging();
+    let config = Config::from_env()?;
+    let mut state = AppState::from_config(config).await?;
+    if let Some(doc) = openapi {
+        state = state.with_openapi(doc);
+    }
+    lambda_http::run(routes.into_router(state)).await
+}
