@@ -1,1 +1,365 @@
+//! Test harness: starts the API in-process on 127.0.0.1 on either backend, signs users in,
+//! and reads the emails the API sent (from the `.eml` folder or from the SES emulator).
+//!
+//! The DynamoDB backend runs against `moto_server` (see `infra/moto/launch.py`): started once
+//! per test binary on a free port unless `ERP_TEST_MOTO_ENDPOINT` points at a running one;
+//! it exits by itself when the test binary ends. Each test gets its own table.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use aws_sdk_sesv2::config::{Credentials, Region};
+use erp_shared::auth::Role;
+use erp_shared::config::{Config, SecretSource};
+use erp_shared::email::Mailer;
+use erp_shared::secrets::Secrets;
+use erp_shared::state::AppState;
+use erp_shared::store::{DynamoBackend, Store};
+use serde_json::{Value, json};
+
+pub use reqwest::StatusCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    Dynamo,
+}
+
+/// Generates one test per backend from an async fn taking a [`Backend`].
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Embedded).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Dynamo).await
+                }
+            )*
+        }
+    };
+}
+
+static MOTO: OnceLock<String> = OnceLock::new();
+
+/// The emulator's endpoint, starting it on first use.
+pub fn moto_endpoint() -> &'static str {
+    MOTO.get_or_init(|| {
+        if let Ok(ep) = std::env::var("ERP_TEST_MOTO_ENDPOINT") {
+            return ep;
+        }
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/moto/launch.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start moto (run infra/test.sh, which installs moto[server])");
+        let stdout = child.stdout.take().expect("moto stdout");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("moto port");
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("moto did not start: {line:?} (is moto[server] installed?)"));
+        // The launcher exits when this process does.
+        std::mem::forget(child);
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
+/// SDK configuration pointing at the emulator (no environment variables touched).
+pub async fn moto_sdk() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await
+}
+
+/// A fresh, empty store on the backend (a new table on DynamoDB).
+pub async fn fresh_store(backend: Backend) -> Store {
+    match backend {
+        Backend::Embedded => Store::memory(),
+        Backend::Dynamo => {
+            let sdk = moto_sdk().await;
+            let table = format!("erp-test-{}", uuid::Uuid::new_v4().simple());
+            let b = DynamoBackend::new(&sdk, table);
+            b.create_table().await.expect("create table");
+            Store::dynamo(b)
+        }
+    }
+}
+
+pub fn test_secret_json() -> String {
+    json!({ "kid": "test-1", "signing_key": "test-signing-key-0123456789abcdefghijklmnop" }).to_string()
+}
+
+pub fn test_config(data_dir: PathBuf) -> Config {
+    let mut c = Config::from_lookup(|_| None).expect("default config");
+    c.data_dir = data_dir;
+    c.secrets = Some(SecretSource::Inline(test_secret_json()));
+    c.email_from = "erp@example.com".into();
+    c.public_url = "http://127.0.0.1:3000".into();
+    c
+}
+
+/// A running API and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub backend: Backend,
+    /// Unique per app, part of every address it makes, so tests sharing the emulator never
+    /// read each other's mail.
+    pub tag: String,
+    data_dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub const ADMIN_PASSWORD: &str = "violet-otter-harbour-42";
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+        let data_dir = std::env::temp_dir().join(format!("erp-test-{tag}"));
+        let mut config = test_config(data_dir.clone());
+        configure(&mut config);
+        let secrets = Secrets::new(config.secrets.clone().expect("secret"), None);
+        let store = fresh_store(backend).await;
+        let mailer = match backend {
+            Backend::Embedded => Mailer::Files { dir: data_dir.join("outbox"), from: config.email_from.clone() },
+            Backend::Dynamo => {
+                let sdk = moto_sdk().await;
+                let ses = aws_sdk_sesv2::Client::new(&sdk);
+                // The emulator needs the sender identity to exist (no verification).
+                let _ = ses.create_email_identity().email_identity(&config.email_from).send().await;
+                Mailer::Ses { client: ses, from: config.email_from.clone() }
+            }
+        };
+        let state = AppState::assemble(config, store, secrets, mailer);
+        let app = erp_local::router(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+        });
+        let admin = Self::address(&tag, "admin");
+        erp_shared::accounts::bootstrap_admin(
+            &state.store,
+            erp_shared::domain::Email::parse(&admin).expect("admin email"),
+            "Ada Admin",
+            ADMIN_PASSWORD,
+        )
+        .await
+        .expect("bootstrap admin");
+        Self { base: format!("http://{addr}"), client: reqwest::Client::new(), state, backend, tag, data_dir }
+    }
+
+    fn address(tag: &str, who: &str) -> String {
+        format!("{who}.{tag}@example.com")
+    }
+
+    /// A unique email address for this app.
+    pub fn email(&self, who: &str) -> String {
+        Self::address(&self.tag, who)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request(reqwest::Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request(reqwest::Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
+    }
+
+    /// Logs in and returns (access token, refresh token).
+    pub async fn tokens(&self, email: &str, password: &str) -> (String, String) {
+        let r = self.login(email, password).await;
+        assert_eq!(r.status, StatusCode::OK, "login of {email}: {}", r.body);
+        (r.str("access_token"), r.str("refresh_token"))
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.tokens(&self.email("admin"), ADMIN_PASSWORD).await.0
+    }
+
+    /// Registers `who`, has the admin approve it with `role`, logs in. Returns (email, access token).
+    pub async fn user_with_role(&self, who: &str, role: Role) -> (String, String) {
+        let email = self.email(who);
+        let password = format!("{who}-secret-passphrase");
+        let r = self
+            .post("/api/v1/auth/register", None, json!({ "email": email, "password": password, "name": who }))
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        let admin = self.admin_token().await;
+        let id = self.user_id(&admin, &email).await;
+        let r = self
+            .post(&format!("/api/v1/users/{id}/approve"), Some(&admin), json!({ "role": role.as_str() }))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let (token, _) = self.tokens(&email, &password).await;
+        (email, token)
+    }
+
+    /// The id of the user with this email, found through the admin's user list.
+    pub async fn user_id(&self, admin: &str, email: &str) -> String {
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/users?limit=100&cursor={c}"),
+                None => "/api/v1/users?limit=100".into(),
+            };
+            let r = self.get(&path, Some(admin)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            if let Some(u) = r.body["items"].as_array().unwrap().iter().find(|u| u["email"] == email) {
+                return u["id"].as_str().unwrap().to_string();
+            }
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => panic!("no user {email}"),
+            }
+        }
+    }
+
+    /// Every email sent to `to`, oldest first.
+    pub async fn emails_to(&self, to: &str) -> Vec<Mail> {
+        let raws: Vec<Vec<u8>> = match self.backend {
+            Backend::Embedded => {
+                let dir = self.data_dir.join("outbox");
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                    .unwrap_or_default();
+                files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+                files.sort();
+                files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+            }
+            Backend::Dynamo => {
+                let data: Value = self
+                    .client
+                    .get(format!("{}/moto-api/data.json", moto_endpoint()))
+                    .send()
+                    .await
+                    .expect("moto data")
+                    .json()
+                    .await
+                    .expect("moto json");
+                data["ses"]["RawMessage"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|m| m["raw_data"].as_str().map(|s| s.as_bytes().to_vec()))
+                    .collect()
+            }
+        };
+        raws.iter().filter_map(|raw| Mail::parse(raw)).filter(|m| m.to.eq_ignore_ascii_case(to)).collect()
+    }
+
+    /// The `token=` of the link in the last email sent to `to`.
+    pub async fn emailed_token(&self, to: &str) -> String {
+        let mails = self.emails_to(to).await;
+        let mail = mails.last().unwrap_or_else(|| panic!("no email to {to}"));
+        mail.link_token().unwrap_or_else(|| panic!("no token link in {:?}", mail.text))
+    }
+}
+
+/// A parsed email.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    pub fn parse(raw: &[u8]) -> Option<Mail> {
+        let m = mail_parser::MessageParser::default().parse(raw)?;
+        let to = m.to()?.first()?.address()?.to_string();
+        Some(Mail {
+            to,
+            subject: m.subject().unwrap_or_default().to_string(),
+            text: m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+            html: m.body_html(0).map(|t| t.to_string()).unwrap_or_default(),
+        })
+    }
+
+    pub fn link_token(&self) -> Option<String> {
+        let start = self.text.find("token=")? + "token=".len();
+        Some(self.text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+    }
+}
+
+/// A response: status, headers and the JSON body (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(res: reqwest::Response) -> Reply {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub fn str(&self, field: &str) -> String {
+        self.body[field].as_str().unwrap_or_else(|| panic!("no {field} in {}", self.body)).to_string()
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    /// Asserts a problem+json answer with this status and `type` slug.
+    pub fn assert_problem(&self, status: StatusCode, kind: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.content_type(), "application/problem+json", "{}", self.body);
+        assert_eq!(self.body["type"], format!("/problems/{kind}"), "{}", self.body);
+        assert_eq!(self.body["status"], status.as_u16());
+    }
+}

@@ -23,10 +23,9 @@ pub struct DynamoBackend {
     table: String,
 }
 
+/// The SDK's detail stays in the error (for the log); `Problem` never shows it to a client.
 fn backend_err<E: std::fmt::Debug>(e: E) -> StoreError {
-    // Full detail goes to the log; callers map Backend errors to a generic 500.
-    tracing::error!(error = ?e, "dynamodb request failed");
-    StoreError::Backend("dynamodb request failed".into())
+    StoreError::Backend(format!("dynamodb: {e:?}"))
 }
 
 impl DynamoBackend {
@@ -171,7 +170,7 @@ impl DynamoBackend {
         let pk_name = expr.name(pk_attr);
         let pk_value = expr.value(Value::String(query.pk.clone()));
         let mut key_cond = format!("{pk_name} = {pk_value}");
-        let sk_name = expr.name(sk_attr);
+        let sk_name = if query.sk == SkRange::All { String::new() } else { expr.name(sk_attr) };
         match &query.sk {
             SkRange::All => {}
             SkRange::Eq(s) => {
