@@ -26,18 +26,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(erp_users::openapi());
     doc.info.title = "ERP API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
-    doc.info.description = Some("Serverless ERP backend. Errors are application/problem+json (RFC 9457).".into());
+    doc.info.description =
+        Some("Serverless ERP backend. Errors are application/problem+json (RFC 9457).".into());
     doc.info.license = None;
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
     );
     doc
 }
 
 pub fn openapi_json() -> String {
-    openapi().to_pretty_json().expect("OpenAPI document serialises")
+    openapi()
+        .to_pretty_json()
+        .expect("OpenAPI document serialises")
 }
 
 /// The whole API as one router, plus the local-only `/healthz`.
@@ -75,7 +83,9 @@ pub async fn bootstrap_admin(state: &AppState, local: &LocalConfig) -> Result<()
         return Ok(());
     };
     let email = Email::parse(email).map_err(|e| format!("ERP_ADMIN_EMAIL {e}"))?;
-    if erp_shared::accounts::bootstrap_admin(&state.store, email.clone(), "Administrator", password).await? {
+    if erp_shared::accounts::bootstrap_admin(&state.store, email.clone(), "Administrator", password)
+        .await?
+    {
         tracing::info!(email = %email, "admin account created");
     }
     Ok(())
@@ -107,10 +117,13 @@ pub async fn run(mut config: Config, local: LocalConfig) -> Result<(), Box<dyn s
     let addr = SocketAddr::from(([127, 0, 0, 1], local.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, data_dir = %data_dir.display(), "ERP API listening on http://{addr}/api/v1");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -8,7 +8,10 @@ use serde_json::Value;
 use crate::auth::{Role, random_token, sha256_hex};
 use crate::domain::{Email, User, UserStatus};
 use crate::error::Problem;
-use crate::store::{Condition, Index, Item, Store, StoreError, StoreResult, Update, WriteOp, from_item, keys, to_item};
+use crate::store::{
+    Condition, Index, Item, Store, StoreError, StoreResult, Update, WriteOp, from_item, keys,
+    to_item,
+};
 
 /// Password-reset links expire after 30 minutes.
 pub const RESET_TTL_SECS: i64 = 30 * 60;
@@ -20,7 +23,13 @@ pub fn now_rfc3339() -> String {
 }
 
 /// A new user (not yet stored).
-pub fn new_user(email: Email, name: String, role: Option<Role>, status: UserStatus, password_hash: Option<String>) -> User {
+pub fn new_user(
+    email: Email,
+    name: String,
+    role: Option<Role>,
+    status: UserStatus,
+    password_hash: Option<String>,
+) -> User {
     let now = now_rfc3339();
     User {
         id: uuid::Uuid::now_v7().to_string(),
@@ -40,8 +49,14 @@ pub fn new_user(email: Email, name: String, role: Option<Role>, status: UserStat
 pub fn user_item(user: &User) -> StoreResult<Item> {
     let mut item = to_item(&keys::user(&user.id), user)?;
     let (p1, s1) = Index::Gsi1.attributes();
-    item.insert(p1.into(), Value::String(keys::users_by_status(user.status.as_str())));
-    item.insert(s1.into(), Value::String(format!("{}#{}", user.created_at, user.id)));
+    item.insert(
+        p1.into(),
+        Value::String(keys::users_by_status(user.status.as_str())),
+    );
+    item.insert(
+        s1.into(),
+        Value::String(format!("{}#{}", user.created_at, user.id)),
+    );
     let (p2, s2) = Index::Gsi2.attributes();
     item.insert(p2.into(), Value::String(keys::USERS_BY_EMAIL.into()));
     item.insert(s2.into(), Value::String(user.email.as_str().into()));
@@ -51,7 +66,10 @@ pub fn user_item(user: &User) -> StoreResult<Item> {
 /// Writes that create a user: the user and its unique-email guard (both must be new), plus
 /// the active-admin counter when the user starts as an active admin.
 pub fn create_user_ops(user: &User) -> StoreResult<Vec<WriteOp>> {
-    let mut guard = to_item(&keys::user_email(user.email.as_str()), &serde_json::json!({ "user_id": user.id }))?;
+    let mut guard = to_item(
+        &keys::user_email(user.email.as_str()),
+        &serde_json::json!({ "user_id": user.id }),
+    )?;
     guard.insert("kind".into(), "email_guard".into());
     let mut ops = vec![WriteOp::put_new(user_item(user)?), WriteOp::put_new(guard)];
     if user.is_active_admin() {
@@ -96,9 +114,15 @@ fn admin_count_op(delta: i64) -> WriteOp {
 /// Maps the failure of a [`save_user_ops`] transaction to what the client should see.
 pub fn save_user_error(e: StoreError) -> Problem {
     if e.failed_op(ADMIN_COUNTER_OP) {
-        Problem::conflict("last-admin", "The last active administrator cannot be demoted or deactivated.")
+        Problem::conflict(
+            "last-admin",
+            "The last active administrator cannot be demoted or deactivated.",
+        )
     } else if e.is_condition() {
-        Problem::conflict("concurrent-update", "The user was changed by someone else; reload and retry.")
+        Problem::conflict(
+            "concurrent-update",
+            "The user was changed by someone else; reload and retry.",
+        )
     } else {
         e.into()
     }
@@ -122,7 +146,9 @@ pub fn guard_user_id(guard: &Item) -> Option<&str> {
 }
 
 pub async fn find_by_email(store: &Store, email: &Email) -> StoreResult<Option<User>> {
-    let Some(guard) = store.get(&keys::user_email(email.as_str())).await? else { return Ok(None) };
+    let Some(guard) = store.get(&keys::user_email(email.as_str())).await? else {
+        return Ok(None);
+    };
     match guard_user_id(&guard) {
         Some(id) => get_user(store, id).await,
         None => Ok(None),
@@ -146,10 +172,18 @@ pub struct OneTimeToken {
 }
 
 /// A new one-time token: the secret to email, and the write storing only its hash.
-pub fn one_time_token(purpose: TokenPurpose, user_id: &str, ttl_secs: i64) -> StoreResult<(String, WriteOp)> {
+pub fn one_time_token(
+    purpose: TokenPurpose,
+    user_id: &str,
+    ttl_secs: i64,
+) -> StoreResult<(String, WriteOp)> {
     let token = random_token(32);
     let expires_at = Utc::now().timestamp() + ttl_secs;
-    let record = OneTimeToken { purpose, user_id: user_id.into(), expires_at };
+    let record = OneTimeToken {
+        purpose,
+        user_id: user_id.into(),
+        expires_at,
+    };
     let mut item = to_item(&keys::reset_token(&sha256_hex(&token)), &record)?;
     item.insert(crate::store::table::TTL.into(), Value::from(expires_at));
     Ok((token, WriteOp::put_new(item)))
@@ -161,7 +195,9 @@ pub async fn find_token(store: &Store, token: &str) -> StoreResult<Option<(Strin
         return Ok(None);
     }
     let hash = sha256_hex(token);
-    let Some(item) = store.get(&keys::reset_token(&hash)).await? else { return Ok(None) };
+    let Some(item) = store.get(&keys::reset_token(&hash)).await? else {
+        return Ok(None);
+    };
     let record: OneTimeToken = from_item(item)?;
     if record.expires_at <= Utc::now().timestamp() {
         return Ok(None);
@@ -170,15 +206,33 @@ pub async fn find_token(store: &Store, token: &str) -> StoreResult<Option<(Strin
 }
 
 /// Creates the first administrator if no account uses this email. Returns whether it did.
-pub async fn bootstrap_admin(store: &Store, email: Email, name: &str, password: &str) -> Result<bool, String> {
+pub async fn bootstrap_admin(
+    store: &Store,
+    email: Email,
+    name: &str,
+    password: &str,
+) -> Result<bool, String> {
     if let Some(w) = crate::auth::password::weakness(password, Some(email.as_str())) {
         return Err(format!("ERP_ADMIN_PASSWORD {w}"));
     }
-    if find_by_email(store, &email).await.map_err(|e| e.to_string())?.is_some() {
+    if find_by_email(store, &email)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         return Ok(false);
     }
-    let user = new_user(email, name.into(), Some(Role::Admin), UserStatus::Active, Some(crate::auth::password::hash(password)));
-    match store.transact(create_user_ops(&user).map_err(|e| e.to_string())?).await {
+    let user = new_user(
+        email,
+        name.into(),
+        Some(Role::Admin),
+        UserStatus::Active,
+        Some(crate::auth::password::hash(password)),
+    );
+    match store
+        .transact(create_user_ops(&user).map_err(|e| e.to_string())?)
+        .await
+    {
         Ok(()) => Ok(true),
         Err(e) if e.is_condition() => Ok(false),
         Err(e) => Err(e.to_string()),
@@ -193,9 +247,21 @@ mod tests {
     async fn bootstrap_creates_one_admin_and_refuses_weak_passwords() {
         let store = Store::memory();
         let email = Email::parse("admin@example.com").unwrap();
-        assert!(bootstrap_admin(&store, email.clone(), "Admin", "short").await.is_err());
-        assert!(bootstrap_admin(&store, email.clone(), "Admin", "correct-horse-battery").await.unwrap());
-        assert!(!bootstrap_admin(&store, email.clone(), "Admin", "correct-horse-battery").await.unwrap());
+        assert!(
+            bootstrap_admin(&store, email.clone(), "Admin", "short")
+                .await
+                .is_err()
+        );
+        assert!(
+            bootstrap_admin(&store, email.clone(), "Admin", "correct-horse-battery")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !bootstrap_admin(&store, email.clone(), "Admin", "correct-horse-battery")
+                .await
+                .unwrap()
+        );
         assert_eq!(active_admin_count(&store).await.unwrap(), 1);
         let admin = find_by_email(&store, &email).await.unwrap().unwrap();
         assert!(admin.is_active_admin());
@@ -205,11 +271,16 @@ mod tests {
     async fn the_last_admin_cannot_be_demoted() {
         let store = Store::memory();
         let email = Email::parse("admin@example.com").unwrap();
-        bootstrap_admin(&store, email.clone(), "Admin", "correct-horse-battery").await.unwrap();
+        bootstrap_admin(&store, email.clone(), "Admin", "correct-horse-battery")
+            .await
+            .unwrap();
         let before = find_by_email(&store, &email).await.unwrap().unwrap();
         let mut after = before.clone();
         after.role = Some(Role::Viewer);
-        let err = store.transact(save_user_ops(&before, &mut after).unwrap()).await.unwrap_err();
+        let err = store
+            .transact(save_user_ops(&before, &mut after).unwrap())
+            .await
+            .unwrap_err();
         assert_eq!(save_user_error(err).kind, "last-admin");
     }
 
@@ -218,8 +289,17 @@ mod tests {
         let store = Store::memory();
         let (token, op) = one_time_token(TokenPurpose::PasswordReset, "u1", 60).unwrap();
         store.transact(vec![op]).await.unwrap();
-        assert!(store.get(&keys::reset_token(&token)).await.unwrap().is_none());
-        assert_eq!(find_token(&store, &token).await.unwrap().unwrap().1.user_id, "u1");
+        assert!(
+            store
+                .get(&keys::reset_token(&token))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            find_token(&store, &token).await.unwrap().unwrap().1.user_id,
+            "u1"
+        );
         let (expired, op) = one_time_token(TokenPurpose::PasswordReset, "u1", -1).unwrap();
         store.transact(vec![op]).await.unwrap();
         assert!(find_token(&store, &expired).await.unwrap().is_none());

@@ -68,18 +68,28 @@ impl Config {
         let store = match get("ERP_STORE").as_deref() {
             None | Some("embedded") => StoreKind::Embedded,
             Some("dynamodb") => StoreKind::Dynamo,
-            Some(other) => return Err(ConfigError(format!("ERP_STORE must be embedded or dynamodb, not {other:?}"))),
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "ERP_STORE must be embedded or dynamodb, not {other:?}"
+                )));
+            }
         };
         let email = match get("ERP_EMAIL").as_deref() {
             None | Some("file") => EmailKind::File,
             Some("ses") => EmailKind::Ses,
-            Some(other) => return Err(ConfigError(format!("ERP_EMAIL must be file or ses, not {other:?}"))),
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "ERP_EMAIL must be file or ses, not {other:?}"
+                )));
+            }
         };
         let registration = match get("ERP_REGISTRATION_MODE").as_deref() {
             None | Some("approval") => RegistrationMode::Approval,
             Some("closed") => RegistrationMode::Closed,
             Some(other) => {
-                return Err(ConfigError(format!("ERP_REGISTRATION_MODE must be approval or closed, not {other:?}")));
+                return Err(ConfigError(format!(
+                    "ERP_REGISTRATION_MODE must be approval or closed, not {other:?}"
+                )));
             }
         };
         let secrets = match (get("ERP_SECRET_ID"), get("ERP_SECRETS_JSON")) {
@@ -89,7 +99,9 @@ impl Config {
         };
         let max_body_bytes = match get("ERP_MAX_BODY_BYTES") {
             None => 1024 * 1024,
-            Some(v) => v.parse().map_err(|_| ConfigError("ERP_MAX_BODY_BYTES must be a number".into()))?,
+            Some(v) => v
+                .parse()
+                .map_err(|_| ConfigError("ERP_MAX_BODY_BYTES must be a number".into()))?,
         };
         Ok(Self {
             store,
@@ -123,9 +135,15 @@ impl LocalConfig {
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let port = match get("PORT") {
             None => 3000,
-            Some(p) => p.parse().map_err(|_| ConfigError("PORT must be a port number".into()))?,
+            Some(p) => p
+                .parse()
+                .map_err(|_| ConfigError("PORT must be a port number".into()))?,
         };
-        Ok(Self { port, admin_email: get("ERP_ADMIN_EMAIL"), admin_password: get("ERP_ADMIN_PASSWORD") })
+        Ok(Self {
+            port,
+            admin_email: get("ERP_ADMIN_EMAIL"),
+            admin_password: get("ERP_ADMIN_PASSWORD"),
+        })
     }
 }
 
@@ -140,7 +158,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -163,6 +184,9 @@ mod tests {
     #[test]
     fn secret_id_wins_over_inline() {
         let c = cfg(&[("ERP_SECRET_ID", "arn:x"), ("ERP_SECRETS_JSON", "{}")]).unwrap();
-        assert_eq!(c.secrets, Some(SecretSource::SecretsManager("arn:x".into())));
+        assert_eq!(
+            c.secrets,
+            Some(SecretSource::SecretsManager("arn:x".into()))
+        );
     }
 }

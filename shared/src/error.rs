@@ -42,8 +42,20 @@ pub struct ProblemBody {
 pub type ApiResult<T> = Result<T, Problem>;
 
 impl Problem {
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), errors: Vec::new(), retry_after: None }
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
@@ -58,7 +70,10 @@ impl Problem {
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError { field: field.into(), message: message.into() }])
+        Self::validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     pub fn bad_request(kind: &'static str, detail: impl Into<String>) -> Self {
@@ -66,11 +81,21 @@ impl Problem {
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", detail)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            detail,
+        )
     }
 
     pub fn invalid_credentials() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials", "The email or password is wrong.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid-credentials",
+            "Invalid credentials",
+            "The email or password is wrong.",
+        )
     }
 
     pub fn forbidden(kind: &'static str, detail: impl Into<String>) -> Self {
@@ -78,7 +103,12 @@ impl Problem {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{what} was not found."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("{what} was not found."),
+        )
     }
 
     pub fn conflict(kind: &'static str, detail: impl Into<String>) -> Self {
@@ -86,7 +116,12 @@ impl Problem {
     }
 
     pub fn too_many(kind: &'static str, detail: impl Into<String>, retry_after: u64) -> Self {
-        let mut p = Self::new(StatusCode::TOO_MANY_REQUESTS, kind, "Too many requests", detail);
+        let mut p = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            kind,
+            "Too many requests",
+            detail,
+        );
         p.retry_after = Some(retry_after);
         p
     }
@@ -125,9 +160,11 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.body()).unwrap_or_default();
         let mut res = (self.status, body).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(secs) = self.retry_after {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }

@@ -5,7 +5,10 @@ use crate::http::ApiRouter;
 use crate::state::AppState;
 
 /// Reads the configuration, builds the state once (the cold start) and serves the routes.
-pub async fn serve(routes: ApiRouter, openapi: Option<&'static str>) -> Result<(), lambda_http::Error> {
+pub async fn serve(
+    routes: ApiRouter,
+    openapi: Option<&'static str>,
+) -> Result<(), lambda_http::Error> {
     crate::observability::init_logging();
     let config = Config::from_env()?;
     let mut state = AppState::from_config(config).await?;

@@ -4,7 +4,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the JSON log subscriber once (later calls do nothing).
 pub fn init_logging() {
-    let filter = EnvFilter::try_new(crate::config::log_filter()).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_new(crate::config::log_filter()).unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

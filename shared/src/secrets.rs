@@ -50,14 +50,18 @@ pub enum SecretError {
 
 impl SigningKeys {
     pub fn parse(json: &str) -> Result<Self, SecretError> {
-        let s: AppSecretJson = serde_json::from_str(json).map_err(|e| SecretError::Malformed(e.to_string()))?;
+        let s: AppSecretJson =
+            serde_json::from_str(json).map_err(|e| SecretError::Malformed(e.to_string()))?;
         let key = |kid: String, secret: String| -> Result<SigningKey, SecretError> {
             if kid.is_empty() || secret.len() < MIN_KEY_BYTES {
                 return Err(SecretError::Malformed(format!(
                     "signing keys need a kid and at least {MIN_KEY_BYTES} bytes"
                 )));
             }
-            Ok(SigningKey { kid, secret: secret.into_bytes() })
+            Ok(SigningKey {
+                kid,
+                secret: secret.into_bytes(),
+            })
         };
         let current = key(s.kid, s.signing_key)?;
         let previous = match (s.previous_kid, s.previous_signing_key) {
@@ -69,7 +73,9 @@ impl SigningKeys {
 
     /// The key with this `kid`, current or previous.
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
-        std::iter::once(&self.current).chain(self.previous.as_ref()).find(|k| k.kid == kid)
+        std::iter::once(&self.current)
+            .chain(self.previous.as_ref())
+            .find(|k| k.kid == kid)
     }
 }
 
@@ -89,17 +95,29 @@ pub struct Secrets {
 impl Secrets {
     pub fn new(source: SecretSource, sdk: Option<&aws_config::SdkConfig>) -> Self {
         let client = match (&source, sdk) {
-            (SecretSource::SecretsManager(_), Some(sdk)) => Some(aws_sdk_secretsmanager::Client::new(sdk)),
+            (SecretSource::SecretsManager(_), Some(sdk)) => {
+                Some(aws_sdk_secretsmanager::Client::new(sdk))
+            }
             _ => None,
         };
-        Self { source, client, cache: Arc::default() }
+        Self {
+            source,
+            client,
+            cache: Arc::default(),
+        }
     }
 
     /// Fixed keys (tests and benchmarks).
     pub fn fixed(keys: SigningKeys) -> Self {
-        let s = Self { source: SecretSource::Inline(String::new()), client: None, cache: Arc::default() };
-        *s.cache.try_write().expect("fresh lock") =
-            Some(Cached { at: Instant::now() + Duration::from_secs(100 * 365 * 86400), keys: Arc::new(keys) });
+        let s = Self {
+            source: SecretSource::Inline(String::new()),
+            client: None,
+            cache: Arc::default(),
+        };
+        *s.cache.try_write().expect("fresh lock") = Some(Cached {
+            at: Instant::now() + Duration::from_secs(100 * 365 * 86400),
+            keys: Arc::new(keys),
+        });
         s
     }
 
@@ -124,12 +142,21 @@ impl Secrets {
                     .secret_id(id)
                     .send()
                     .await
-                    .map_err(|e| SecretError::Fetch(format!("{:?}", aws_sdk_secretsmanager::error::DisplayErrorContext(e))))?;
-                out.secret_string.ok_or_else(|| SecretError::Malformed("secret has no string value".into()))?
+                    .map_err(|e| {
+                        SecretError::Fetch(format!(
+                            "{:?}",
+                            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                        ))
+                    })?;
+                out.secret_string
+                    .ok_or_else(|| SecretError::Malformed("secret has no string value".into()))?
             }
         };
         let keys = Arc::new(SigningKeys::parse(&json)?);
-        *cache = Some(Cached { at: Instant::now(), keys: keys.clone() });
+        *cache = Some(Cached {
+            at: Instant::now(),
+            keys: keys.clone(),
+        });
         Ok(keys)
     }
 }

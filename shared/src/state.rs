@@ -35,31 +35,55 @@ impl AppState {
         let needs_aws = config.store == StoreKind::Dynamo
             || config.email == EmailKind::Ses
             || matches!(config.secrets, Some(SecretSource::SecretsManager(_)));
-        let sdk = if needs_aws { Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await) } else { None };
+        let sdk = if needs_aws {
+            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+        } else {
+            None
+        };
         let store = match config.store {
-            StoreKind::Dynamo => Store::dynamo(DynamoBackend::new(sdk.as_ref().expect("sdk loaded"), &config.table_name)),
+            StoreKind::Dynamo => Store::dynamo(DynamoBackend::new(
+                sdk.as_ref().expect("sdk loaded"),
+                &config.table_name,
+            )),
             StoreKind::Embedded => {
-                std::fs::create_dir_all(&config.data_dir)
-                    .map_err(|e| StartupError::Config(crate::config::ConfigError(format!("data folder: {e}"))))?;
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                    StartupError::Config(crate::config::ConfigError(format!("data folder: {e}")))
+                })?;
                 Store::embedded(EmbeddedBackend::open(&config.data_dir.join("erp.redb"))?)
             }
         };
-        let source = config.secrets.clone().ok_or_else(|| StartupError::Secrets("set ERP_SECRET_ID or ERP_SECRETS_JSON".into()))?;
+        let source = config
+            .secrets
+            .clone()
+            .ok_or_else(|| StartupError::Secrets("set ERP_SECRET_ID or ERP_SECRETS_JSON".into()))?;
         let secrets = Secrets::new(source, sdk.as_ref());
         let mailer = match config.email {
             EmailKind::Ses => Mailer::Ses {
                 client: aws_sdk_sesv2::Client::new(sdk.as_ref().expect("sdk loaded")),
                 from: config.email_from.clone(),
             },
-            EmailKind::File => Mailer::Files { dir: config.data_dir.join("outbox"), from: config.email_from.clone() },
+            EmailKind::File => Mailer::Files {
+                dir: config.data_dir.join("outbox"),
+                from: config.email_from.clone(),
+            },
         };
         Ok(Self::assemble(config, store, secrets, mailer))
     }
 
     /// Puts the parts together (tests and benchmarks pass their own store and mailer).
     pub fn assemble(config: Config, store: Store, secrets: Secrets, mailer: Mailer) -> Self {
-        let tokens = TokenService::new(secrets, config.jwt_issuer.clone(), config.jwt_audience.clone());
-        Self { config: Arc::new(config), store, tokens, mailer, openapi: Arc::from("{}") }
+        let tokens = TokenService::new(
+            secrets,
+            config.jwt_issuer.clone(),
+            config.jwt_audience.clone(),
+        );
+        Self {
+            config: Arc::new(config),
+            store,
+            tokens,
+            mailer,
+            openapi: Arc::from("{}"),
+        }
     }
 
     pub fn with_openapi(mut self, document: impl Into<Arc<str>>) -> Self {

@@ -66,8 +66,11 @@ pub fn moto_endpoint() -> &'static str {
             .expect("start moto (run infra/test.sh, which installs moto[server])");
         let stdout = child.stdout.take().expect("moto stdout");
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("moto port");
-        let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("moto did not start: {line:?} (is moto[server] installed?)"));
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("moto port");
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
+            panic!("moto did not start: {line:?} (is moto[server] installed?)")
+        });
         // The launcher exits when this process does.
         std::mem::forget(child);
         format!("http://127.0.0.1:{port}")
@@ -99,7 +102,8 @@ pub async fn fresh_store(backend: Backend) -> Store {
 }
 
 pub fn test_secret_json() -> String {
-    json!({ "kid": "test-1", "signing_key": "test-signing-key-0123456789abcdefghijklmnop" }).to_string()
+    json!({ "kid": "test-1", "signing_key": "test-signing-key-0123456789abcdefghijklmnop" })
+        .to_string()
 }
 
 pub fn test_config(data_dir: PathBuf) -> Config {
@@ -144,21 +148,38 @@ impl TestApp {
         let secrets = Secrets::new(config.secrets.clone().expect("secret"), None);
         let store = fresh_store(backend).await;
         let mailer = match backend {
-            Backend::Embedded => Mailer::Files { dir: data_dir.join("outbox"), from: config.email_from.clone() },
+            Backend::Embedded => Mailer::Files {
+                dir: data_dir.join("outbox"),
+                from: config.email_from.clone(),
+            },
             Backend::Dynamo => {
                 let sdk = moto_sdk().await;
                 let ses = aws_sdk_sesv2::Client::new(&sdk);
                 // The emulator needs the sender identity to exist (no verification).
-                let _ = ses.create_email_identity().email_identity(&config.email_from).send().await;
-                Mailer::Ses { client: ses, from: config.email_from.clone() }
+                let _ = ses
+                    .create_email_identity()
+                    .email_identity(&config.email_from)
+                    .send()
+                    .await;
+                Mailer::Ses {
+                    client: ses,
+                    from: config.email_from.clone(),
+                }
             }
         };
         let state = AppState::assemble(config, store, secrets, mailer);
         let app = erp_local::router(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .ok();
         });
         let admin = Self::address(&tag, "admin");
         erp_shared::accounts::bootstrap_admin(
@@ -169,7 +190,14 @@ impl TestApp {
         )
         .await
         .expect("bootstrap admin");
-        Self { base: format!("http://{addr}"), client: reqwest::Client::new(), state, backend, tag, data_dir }
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            state,
+            backend,
+            tag,
+            data_dir,
+        }
     }
 
     fn address(tag: &str, who: &str) -> String {
@@ -185,7 +213,13 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -201,15 +235,22 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
-        self.request(reqwest::Method::POST, path, token, Some(body)).await
+        self.request(reqwest::Method::POST, path, token, Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
-        self.request(reqwest::Method::PATCH, path, token, Some(body)).await
+        self.request(reqwest::Method::PATCH, path, token, Some(body))
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": email, "password": password }),
+        )
+        .await
     }
 
     /// Logs in and returns (access token, refresh token).
@@ -228,13 +269,21 @@ impl TestApp {
         let email = self.email(who);
         let password = format!("{who}-secret-passphrase");
         let r = self
-            .post("/api/v1/auth/register", None, json!({ "email": email, "password": password, "name": who }))
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({ "email": email, "password": password, "name": who }),
+            )
             .await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
         let admin = self.admin_token().await;
         let id = self.user_id(&admin, &email).await;
         let r = self
-            .post(&format!("/api/v1/users/{id}/approve"), Some(&admin), json!({ "role": role.as_str() }))
+            .post(
+                &format!("/api/v1/users/{id}/approve"),
+                Some(&admin),
+                json!({ "role": role.as_str() }),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let (token, _) = self.tokens(&email, &password).await;
@@ -251,7 +300,12 @@ impl TestApp {
             };
             let r = self.get(&path, Some(admin)).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            if let Some(u) = r.body["items"].as_array().unwrap().iter().find(|u| u["email"] == email) {
+            if let Some(u) = r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["email"] == email)
+            {
                 return u["id"].as_str().unwrap().to_string();
             }
             match r.body["next_cursor"].as_str() {
@@ -292,14 +346,18 @@ impl TestApp {
                     .collect()
             }
         };
-        raws.iter().filter_map(|raw| Mail::parse(raw)).filter(|m| m.to.eq_ignore_ascii_case(to)).collect()
+        raws.iter()
+            .filter_map(|raw| Mail::parse(raw))
+            .filter(|m| m.to.eq_ignore_ascii_case(to))
+            .collect()
     }
 
     /// The `token=` of the link in the last email sent to `to`.
     pub async fn emailed_token(&self, to: &str) -> String {
         let mails = self.emails_to(to).await;
         let mail = mails.last().unwrap_or_else(|| panic!("no email to {to}"));
-        mail.link_token().unwrap_or_else(|| panic!("no token link in {:?}", mail.text))
+        mail.link_token()
+            .unwrap_or_else(|| panic!("no token link in {:?}", mail.text))
     }
 }
 
@@ -326,7 +384,12 @@ impl Mail {
 
     pub fn link_token(&self) -> Option<String> {
         let start = self.text.find("token=")? + "token=".len();
-        Some(self.text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+        Some(
+            self.text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
     }
 }
 
@@ -344,22 +407,42 @@ impl Reply {
         let headers = res.headers().clone();
         let bytes = res.bytes().await.unwrap_or_default();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn str(&self, field: &str) -> String {
-        self.body[field].as_str().unwrap_or_else(|| panic!("no {field} in {}", self.body)).to_string()
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field} in {}", self.body))
+            .to_string()
     }
 
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 
     /// Asserts a problem+json answer with this status and `type` slug.
     pub fn assert_problem(&self, status: StatusCode, kind: &str) {
         assert_eq!(self.status, status, "{}", self.body);
-        assert_eq!(self.content_type(), "application/problem+json", "{}", self.body);
-        assert_eq!(self.body["type"], format!("/problems/{kind}"), "{}", self.body);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{}",
+            self.body
+        );
+        assert_eq!(
+            self.body["type"],
+            format!("/problems/{kind}"),
+            "{}",
+            self.body
+        );
         assert_eq!(self.body["status"], status.as_u16());
     }
 }

@@ -21,7 +21,9 @@ async fn a_registered_user_is_approved_logs_in_refreshes_and_logs_out(backend: B
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(r.body["status"], "pending");
 
-    app.login(&email, "dana-long-passphrase").await.assert_problem(StatusCode::FORBIDDEN, "account-pending");
+    app.login(&email, "dana-long-passphrase")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "account-pending");
 
     let admin = app.admin_token().await;
     let pending = app.get("/api/v1/users?status=pending", Some(&admin)).await;
@@ -34,11 +36,23 @@ async fn a_registered_user_is_approved_logs_in_refreshes_and_logs_out(backend: B
     assert!(items[0].get("password_hash").is_none());
     let id = items[0]["id"].as_str().unwrap();
 
-    let approved = app.post(&format!("/api/v1/users/{id}/approve"), Some(&admin), json!({ "role": "accountant" })).await;
+    let approved = app
+        .post(
+            &format!("/api/v1/users/{id}/approve"),
+            Some(&admin),
+            json!({ "role": "accountant" }),
+        )
+        .await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     assert_eq!(approved.body["role"], "accountant");
     assert_eq!(approved.body["status"], "active");
-    let again = app.post(&format!("/api/v1/users/{id}/approve"), Some(&admin), json!({ "role": "admin" })).await;
+    let again = app
+        .post(
+            &format!("/api/v1/users/{id}/approve"),
+            Some(&admin),
+            json!({ "role": "admin" }),
+        )
+        .await;
     again.assert_problem(StatusCode::CONFLICT, "not-pending");
 
     let login = app.login(&email, "dana-long-passphrase").await;
@@ -53,37 +67,76 @@ async fn a_registered_user_is_approved_logs_in_refreshes_and_logs_out(backend: B
     assert_eq!(me.body["email"], email);
     assert_eq!(me.body["name"], "dana");
     assert_eq!(me.body["role"], "accountant");
-    let perms: Vec<&str> = me.body["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let perms: Vec<&str> = me.body["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
     assert!(perms.contains(&"invoices:issue"));
     assert!(perms.contains(&"payments:write"));
     assert!(!perms.contains(&"users:manage"));
 
-    let r = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh1 })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": refresh1 }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let refresh2 = r.str("refresh_token");
     assert_ne!(refresh1, refresh2);
-    assert_eq!(app.get("/api/v1/auth/me", Some(&r.str("access_token"))).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&r.str("access_token")))
+            .await
+            .status,
+        StatusCode::OK
+    );
 
     // Reusing the rotated token revokes the whole family, including the newest token.
-    app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh1 }))
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh2 }))
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": refresh1 }),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": refresh2 }),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
 
     // Logout ends a fresh session.
     let (_, refresh3) = app.tokens(&email, "dana-long-passphrase").await;
-    let out = app.post("/api/v1/auth/logout", None, json!({ "refresh_token": refresh3 })).await;
+    let out = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            json!({ "refresh_token": refresh3 }),
+        )
+        .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh3 }))
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": refresh3 }),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 async fn registration_can_be_closed(backend: Backend) {
-    let app = TestApp::start_with(backend, |c| c.registration = erp_shared::config::RegistrationMode::Closed).await;
-    register(&app, "eve", "eve-long-passphrase").await.assert_problem(StatusCode::FORBIDDEN, "registration-closed");
+    let app = TestApp::start_with(backend, |c| {
+        c.registration = erp_shared::config::RegistrationMode::Closed
+    })
+    .await;
+    register(&app, "eve", "eve-long-passphrase")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "registration-closed");
     let admin = app.admin_token().await;
     let pending = app.get("/api/v1/users?status=pending", Some(&admin)).await;
     assert_eq!(pending.body["items"].as_array().unwrap().len(), 0);
@@ -100,7 +153,9 @@ async fn a_self_assigned_role_is_ignored(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
-    app.login(&email, "mallory-long-passphrase").await.assert_problem(StatusCode::FORBIDDEN, "account-pending");
+    app.login(&email, "mallory-long-passphrase")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "account-pending");
     let admin = app.admin_token().await;
     let id = app.user_id(&admin, &email).await;
     let u = app.get(&format!("/api/v1/users/{id}"), Some(&admin)).await;
@@ -118,9 +173,24 @@ async fn registering_a_taken_email_reveals_nothing_and_changes_nothing(backend: 
     let pending = app.get("/api/v1/users?status=pending", Some(&admin)).await;
     assert_eq!(pending.body["items"].as_array().unwrap().len(), 1);
     let id = pending.body["items"][0]["id"].as_str().unwrap();
-    app.post(&format!("/api/v1/users/{id}/approve"), Some(&admin), json!({ "role": "viewer" })).await;
-    assert_eq!(app.login(&app.email("sam"), "sam-first-passphrase").await.status, StatusCode::OK);
-    assert_eq!(app.login(&app.email("sam"), "sam-other-passphrase").await.status, StatusCode::UNAUTHORIZED);
+    app.post(
+        &format!("/api/v1/users/{id}/approve"),
+        Some(&admin),
+        json!({ "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(
+        app.login(&app.email("sam"), "sam-first-passphrase")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login(&app.email("sam"), "sam-other-passphrase")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn unknown_email_and_wrong_password_get_the_same_answer(backend: Backend) {
@@ -130,26 +200,36 @@ async fn unknown_email_and_wrong_password_get_the_same_answer(backend: Backend) 
     unknown.assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
     wrong.assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
     assert_eq!(unknown.body, wrong.body);
-    app.login("not an email", "x").await.assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    app.login("not an email", "x")
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
 }
 
 async fn repeated_failures_lock_the_account(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.email("admin");
     for _ in 0..5 {
-        app.login(&admin, "wrong-passphrase-123").await.assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+        app.login(&admin, "wrong-passphrase-123")
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
     }
     // Locked: even the right password is refused for now.
     let locked = app.login(&admin, erp_tests::ADMIN_PASSWORD).await;
     locked.assert_problem(StatusCode::TOO_MANY_REQUESTS, "account-locked");
-    let retry: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     // Unknown accounts lock the same way, so a lock reveals nothing.
     let ghost = app.email("ghost");
     for _ in 0..5 {
         app.login(&ghost, "wrong-passphrase-123").await;
     }
-    app.login(&ghost, "wrong-passphrase-123").await.assert_problem(StatusCode::TOO_MANY_REQUESTS, "account-locked");
+    app.login(&ghost, "wrong-passphrase-123")
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "account-locked");
 }
 
 async fn pending_rejected_and_deactivated_accounts_cannot_log_in(backend: Backend) {
@@ -157,26 +237,57 @@ async fn pending_rejected_and_deactivated_accounts_cannot_log_in(backend: Backen
     let admin = app.admin_token().await;
     register(&app, "rita", "rita-long-passphrase").await;
     let rita = app.user_id(&admin, &app.email("rita")).await;
-    let r = app.post(&format!("/api/v1/users/{rita}/reject"), Some(&admin), json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/users/{rita}/reject"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.body["status"], "rejected");
-    app.login(&app.email("rita"), "rita-long-passphrase").await.assert_problem(StatusCode::FORBIDDEN, "account-rejected");
+    app.login(&app.email("rita"), "rita-long-passphrase")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "account-rejected");
 
     let (email, token) = app.user_with_role("dave", Role::Sales).await;
     let (_, refresh) = app.tokens(&email, "dave-secret-passphrase").await;
     let dave = app.user_id(&admin, &email).await;
-    let r = app.patch(&format!("/api/v1/users/{dave}"), Some(&admin), json!({ "active": false })).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{dave}"),
+            Some(&admin),
+            json!({ "active": false }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "deactivated");
-    app.login(&email, "dave-secret-passphrase").await.assert_problem(StatusCode::FORBIDDEN, "account-deactivated");
-    app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh }))
+    app.login(&email, "dave-secret-passphrase")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "account-deactivated");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": refresh }),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/api/v1/auth/me", Some(&token))
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.get("/api/v1/auth/me", Some(&token)).await.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
 
-    let r = app.patch(&format!("/api/v1/users/{dave}"), Some(&admin), json!({ "active": true, "role": "manager" })).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{dave}"),
+            Some(&admin),
+            json!({ "active": true, "role": "manager" }),
+        )
+        .await;
     assert_eq!(r.body["status"], "active");
     let (t, _) = app.tokens(&email, "dave-secret-passphrase").await;
-    assert_eq!(app.get("/api/v1/auth/me", Some(&t)).await.body["role"], "manager");
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&t)).await.body["role"],
+        "manager"
+    );
 }
 
 async fn a_password_is_reset_with_the_emailed_token_once(backend: Backend) {
@@ -185,7 +296,13 @@ async fn a_password_is_reset_with_the_emailed_token_once(backend: Backend) {
     let (_, old_refresh) = app.tokens(&email, "pat-secret-passphrase").await;
 
     for who in [email.clone(), app.email("unknown")] {
-        let r = app.post("/api/v1/auth/password-reset/request", None, json!({ "email": who })).await;
+        let r = app
+            .post(
+                "/api/v1/auth/password-reset/request",
+                None,
+                json!({ "email": who }),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
     }
     assert!(app.emails_to(&app.email("unknown")).await.is_empty());
@@ -195,68 +312,131 @@ async fn a_password_is_reset_with_the_emailed_token_once(backend: Backend) {
     assert!(mails[0].html.contains("reset-password?token="));
     let token = app.emailed_token(&email).await;
 
-    let weak = app.post("/api/v1/auth/password-reset/confirm", None, json!({ "token": token, "new_password": "short" })).await;
+    let weak = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({ "token": token, "new_password": "short" }),
+        )
+        .await;
     weak.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(weak.body["errors"][0]["field"], "new_password");
 
     let ok = app
-        .post("/api/v1/auth/password-reset/confirm", None, json!({ "token": token, "new_password": "a-brand-new-passphrase" }))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({ "token": token, "new_password": "a-brand-new-passphrase" }),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
-    app.post("/api/v1/auth/password-reset/confirm", None, json!({ "token": token, "new_password": "another-new-passphrase" }))
-        .await
-        .assert_problem(StatusCode::BAD_REQUEST, "invalid-token");
+    app.post(
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        json!({ "token": token, "new_password": "another-new-passphrase" }),
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "invalid-token");
 
-    assert_eq!(app.login(&email, "pat-secret-passphrase").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&email, "a-brand-new-passphrase").await.status, StatusCode::OK);
+    assert_eq!(
+        app.login(&email, "pat-secret-passphrase").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&email, "a-brand-new-passphrase").await.status,
+        StatusCode::OK
+    );
     // The reset ended the sessions that existed before it.
-    app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": old_refresh }))
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.post("/api/v1/auth/password-reset/confirm", None, json!({ "token": "forged", "new_password": "a-brand-new-passphrase" }))
-        .await
-        .assert_problem(StatusCode::BAD_REQUEST, "invalid-token");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": old_refresh }),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.post(
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        json!({ "token": "forged", "new_password": "a-brand-new-passphrase" }),
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "invalid-token");
 }
 
 async fn an_invited_user_sets_a_password_from_the_email(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin_token().await;
     let email = app.email("ivy");
-    let r = app.post("/api/v1/users", Some(&admin), json!({ "email": email, "name": "Ivy", "role": "sales" })).await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            json!({ "email": email, "name": "Ivy", "role": "sales" }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.body["status"], "invited");
-    app.post("/api/v1/users", Some(&admin), json!({ "email": email, "name": "Ivy", "role": "sales" }))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "email-taken");
+    app.post(
+        "/api/v1/users",
+        Some(&admin),
+        json!({ "email": email, "name": "Ivy", "role": "sales" }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "email-taken");
     let mail = app.emails_to(&email).await.pop().expect("invite email");
     assert!(mail.subject.contains("invited"));
     let token = mail.link_token().unwrap();
     let r = app
-        .post("/api/v1/auth/password-reset/confirm", None, json!({ "token": token, "new_password": "ivy-chosen-passphrase" }))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({ "token": token, "new_password": "ivy-chosen-passphrase" }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let (t, _) = app.tokens(&email, "ivy-chosen-passphrase").await;
-    assert_eq!(app.get("/api/v1/auth/me", Some(&t)).await.body["role"], "sales");
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&t)).await.body["role"],
+        "sales"
+    );
 }
 
 async fn the_last_active_admin_cannot_be_demoted_or_deactivated(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin_token().await;
     let me = app.get("/api/v1/auth/me", Some(&admin)).await.str("id");
-    app.patch(&format!("/api/v1/users/{me}"), Some(&admin), json!({ "role": "manager" }))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "last-admin");
-    app.patch(&format!("/api/v1/users/{me}"), Some(&admin), json!({ "active": false }))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "last-admin");
+    app.patch(
+        &format!("/api/v1/users/{me}"),
+        Some(&admin),
+        json!({ "role": "manager" }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "last-admin");
+    app.patch(
+        &format!("/api/v1/users/{me}"),
+        Some(&admin),
+        json!({ "active": false }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "last-admin");
     // With a second admin, the first may step down.
     let (_, second) = app.user_with_role("bea", Role::Admin).await;
-    let r = app.patch(&format!("/api/v1/users/{me}"), Some(&second), json!({ "role": "manager" })).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{me}"),
+            Some(&second),
+            json!({ "role": "manager" }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let bea = app.get("/api/v1/auth/me", Some(&second)).await.str("id");
-    app.patch(&format!("/api/v1/users/{bea}"), Some(&second), json!({ "active": false }))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "last-admin");
+    app.patch(
+        &format!("/api/v1/users/{bea}"),
+        Some(&second),
+        json!({ "active": false }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "last-admin");
 }
 
 async fn each_role_is_refused_the_routes_it_lacks(backend: Backend) {
@@ -269,20 +449,32 @@ async fn each_role_is_refused_the_routes_it_lacks(backend: Backend) {
     tokens.push((Role::Admin, app.admin_token().await));
     let mut checked = 0;
     for spec in erp_local::function_routes().specs() {
-        let path = spec.path.replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let path = spec
+            .path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000");
         let method = Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
         let body = (method != Method::GET).then(|| json!({}));
         if spec.access != Access::Public {
             let r = app.request(method.clone(), &path, None, body.clone()).await;
             r.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-            let r = app.request(method.clone(), &path, Some("not-a-token"), body.clone()).await;
+            let r = app
+                .request(method.clone(), &path, Some("not-a-token"), body.clone())
+                .await;
             r.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
         }
         if let Access::Permission(p) = spec.access {
             for (role, token) in &tokens {
-                let r = app.request(method.clone(), &path, Some(token), body.clone()).await;
+                let r = app
+                    .request(method.clone(), &path, Some(token), body.clone())
+                    .await;
                 if role.can(p) {
-                    assert_ne!(r.status, StatusCode::FORBIDDEN, "{role:?} {} {}", spec.method, spec.path);
+                    assert_ne!(
+                        r.status,
+                        StatusCode::FORBIDDEN,
+                        "{role:?} {} {}",
+                        spec.method,
+                        spec.path
+                    );
                 } else {
                     r.assert_problem(StatusCode::FORBIDDEN, "forbidden");
                     checked += 1;
@@ -298,37 +490,91 @@ async fn bad_requests_get_problem_json_never_a_server_error(backend: Backend) {
     let c = &app.client;
     let url = app.url("/api/v1/auth/login");
 
-    let r = erp_tests::Reply::from(c.post(&url).header("content-type", "application/json").body("{not json").send().await.unwrap()).await;
+    let r = erp_tests::Reply::from(
+        c.post(&url)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     r.assert_problem(StatusCode::BAD_REQUEST, "malformed-json");
 
-    let r = erp_tests::Reply::from(c.post(&url).header("content-type", "text/plain").body("{}").send().await.unwrap()).await;
+    let r = erp_tests::Reply::from(
+        c.post(&url)
+            .header("content-type", "text/plain")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     r.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
 
-    let r = app.post("/api/v1/auth/login", None, json!({ "email": "a@b.co" })).await;
+    let r = app
+        .post("/api/v1/auth/login", None, json!({ "email": "a@b.co" }))
+        .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(r.body["errors"][0]["field"], "password");
 
-    let r = app.post("/api/v1/auth/login", None, json!({ "email": 5, "password": [] })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": 5, "password": [] }),
+        )
+        .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 
     let big = "x".repeat(2 * 1024 * 1024);
-    let r = app.post("/api/v1/auth/register", None, json!({ "email": "a@b.co", "password": big, "name": "n" })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({ "email": "a@b.co", "password": big, "name": "n" }),
+        )
+        .await;
     r.assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large");
 
-    app.get("/api/v1/nowhere", None).await.assert_problem(StatusCode::NOT_FOUND, "not-found");
+    app.get("/api/v1/nowhere", None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
     app.request(Method::DELETE, "/api/v1/auth/login", None, None)
         .await
         .assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
 
     let admin = app.admin_token().await;
-    app.get("/api/v1/users?limit=500", Some(&admin)).await.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    app.get("/api/v1/users?limit=abc", Some(&admin)).await.assert_problem(StatusCode::BAD_REQUEST, "invalid-query");
-    app.get("/api/v1/users?status=sleeping", Some(&admin)).await.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    app.get("/api/v1/users?cursor=forged.cursor", Some(&admin)).await.assert_problem(StatusCode::BAD_REQUEST, "invalid-cursor");
-    app.get("/api/v1/users/nope", Some(&admin)).await.assert_problem(StatusCode::NOT_FOUND, "not-found");
-    let r = app.post("/api/v1/users", Some(&admin), json!({ "email": "bad", "name": "", "role": "root" })).await;
+    app.get("/api/v1/users?limit=500", Some(&admin))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    app.get("/api/v1/users?limit=abc", Some(&admin))
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "invalid-query");
+    app.get("/api/v1/users?status=sleeping", Some(&admin))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    app.get("/api/v1/users?cursor=forged.cursor", Some(&admin))
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "invalid-cursor");
+    app.get("/api/v1/users/nope", Some(&admin))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            json!({ "email": "bad", "name": "", "role": "root" }),
+        )
+        .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    let r = app.post("/api/v1/users", Some(&admin), json!({ "email": "bad", "name": "", "role": "sales" })).await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            json!({ "email": "bad", "name": "", "role": "sales" }),
+        )
+        .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(r.body["errors"].as_array().unwrap().len(), 2);
     assert!(r.headers.contains_key("x-request-id"));
@@ -347,7 +593,13 @@ async fn user_lists_page_through_without_gaps_and_refuse_foreign_cursors(backend
     loop {
         let r = app.get(&path, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        seen.extend(r.body["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_string()));
+        seen.extend(
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_string()),
+        );
         match r.body["next_cursor"].as_str() {
             Some(c) => {
                 first_cursor.get_or_insert(c.to_string());
@@ -361,7 +613,9 @@ async fn user_lists_page_through_without_gaps_and_refuse_foreign_cursors(backend
     expected.sort();
     // A cursor from the pending list is refused by the unfiltered list.
     let c = first_cursor.unwrap();
-    app.get(&format!("/api/v1/users?cursor={c}"), Some(&admin)).await.assert_problem(StatusCode::BAD_REQUEST, "invalid-cursor");
+    app.get(&format!("/api/v1/users?cursor={c}"), Some(&admin))
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "invalid-cursor");
 }
 
 on_both_backends!(

@@ -26,14 +26,39 @@ use erp_shared::store::{Condition, Update, WriteOp, keys, table};
 /// The routes of this function.
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
-        .route(Method::POST, "/api/v1/auth/register", Access::Public, register)
+        .route(
+            Method::POST,
+            "/api/v1/auth/register",
+            Access::Public,
+            register,
+        )
         .route(Method::POST, "/api/v1/auth/login", Access::Public, login)
-        .route(Method::POST, "/api/v1/auth/refresh", Access::Public, refresh)
+        .route(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            Access::Public,
+            refresh,
+        )
         .route(Method::POST, "/api/v1/auth/logout", Access::Public, logout)
         .route(Method::GET, "/api/v1/auth/me", Access::Authenticated, me)
-        .route(Method::POST, "/api/v1/auth/password-reset/request", Access::Public, reset_request)
-        .route(Method::POST, "/api/v1/auth/password-reset/confirm", Access::Public, reset_confirm)
-        .route(Method::GET, "/api/v1/openapi.json", Access::Public, openapi_json)
+        .route(
+            Method::POST,
+            "/api/v1/auth/password-reset/request",
+            Access::Public,
+            reset_request,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            Access::Public,
+            reset_confirm,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/openapi.json",
+            Access::Public,
+            openapi_json,
+        )
 }
 
 #[derive(OpenApi)]
@@ -49,7 +74,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 async fn openapi_json(State(state): State<AppState>) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], state.openapi.to_string()).into_response()
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        state.openapi.to_string(),
+    )
+        .into_response()
 }
 
 /// Failed logins before an account is locked.
@@ -78,7 +107,10 @@ pub struct Accepted {
 
 fn validate(errors: &mut Vec<FieldError>, field: &str, r: Result<(), String>) {
     if let Err(message) = r {
-        errors.push(FieldError { field: field.into(), message });
+        errors.push(FieldError {
+            field: field.into(),
+            message,
+        });
     }
 }
 
@@ -87,23 +119,45 @@ fn validate(errors: &mut Vec<FieldError>, field: &str, r: Result<(), String>) {
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 202, body = Accepted), (status = 403, body = ProblemBody, description = "registration is closed"),
               (status = 422, body = ProblemBody)))]
-async fn register(State(state): State<AppState>, Json(req): Json<RegisterRequest>) -> ApiResult<Response> {
+async fn register(
+    State(state): State<AppState>,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<Response> {
     if state.config.registration == RegistrationMode::Closed {
-        return Err(Problem::forbidden("registration-closed", "Registration is by invitation only."));
+        return Err(Problem::forbidden(
+            "registration-closed",
+            "Registration is by invitation only.",
+        ));
     }
     let mut errors = Vec::new();
     let email = Email::parse(&req.email);
-    validate(&mut errors, "email", email.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+    validate(
+        &mut errors,
+        "email",
+        email.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+    );
     let name = parse_name(&req.name);
-    validate(&mut errors, "name", name.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+    validate(
+        &mut errors,
+        "name",
+        name.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+    );
     let email_str = email.as_ref().ok().map(Email::as_str);
-    validate(&mut errors, "password", password::weakness(&req.password, email_str).map_or(Ok(()), Err));
+    validate(
+        &mut errors,
+        "password",
+        password::weakness(&req.password, email_str).map_or(Ok(()), Err),
+    );
     let (Ok(email), Ok(name), true) = (email, name, errors.is_empty()) else {
         return Err(Problem::validation(errors));
     };
     let hash = password::hash_async(req.password).await;
     let user = accounts::new_user(email, name, None, UserStatus::Pending, Some(hash));
-    match state.store.transact(accounts::create_user_ops(&user)?).await {
+    match state
+        .store
+        .transact(accounts::create_user_ops(&user)?)
+        .await
+    {
         Ok(()) => tracing::info!(user_id = %user.id, "registration pending approval"),
         // Taken email: answer exactly as for a new one, so registration reveals no accounts.
         Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {}
@@ -111,7 +165,10 @@ async fn register(State(state): State<AppState>, Json(req): Json<RegisterRequest
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(Accepted { status: "pending", detail: "An administrator will review the registration." }),
+        Json(Accepted {
+            status: "pending",
+            detail: "An administrator will review the registration.",
+        }),
     )
         .into_response())
 }
@@ -136,23 +193,37 @@ pub struct TokenResponse {
     responses((status = 200, body = TokenResponse), (status = 401, body = ProblemBody, description = "wrong email or password"),
               (status = 403, body = ProblemBody, description = "account pending, rejected or deactivated"),
               (status = 429, body = ProblemBody, description = "account temporarily locked")))]
-async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     let Ok(email) = Email::parse(&req.email) else {
         password::verify_async(req.password, None).await;
         return Err(Problem::invalid_credentials());
     };
     let now = Utc::now().timestamp();
     let lock_key = keys::login_lock(email.as_str());
-    let found = state.store.batch_get(&[keys::user_email(email.as_str()), lock_key.clone()]).await?;
-    let lock = found.iter().find(|i| i.get(table::PK).and_then(Value::as_str) == Some(lock_key.pk.as_str()));
-    if let Some(until) = lock.and_then(|l| l.get("locked_until")).and_then(Value::as_i64).filter(|u| *u > now) {
+    let found = state
+        .store
+        .batch_get(&[keys::user_email(email.as_str()), lock_key.clone()])
+        .await?;
+    let lock = found
+        .iter()
+        .find(|i| i.get(table::PK).and_then(Value::as_str) == Some(lock_key.pk.as_str()));
+    if let Some(until) = lock
+        .and_then(|l| l.get("locked_until"))
+        .and_then(Value::as_i64)
+        .filter(|u| *u > now)
+    {
         return Err(Problem::too_many(
             "account-locked",
             "Too many failed logins: the account is locked for a while. Try again later or reset the password.",
             (until - now) as u64,
         ));
     }
-    let guard = found.iter().find(|i| i.get(table::PK).and_then(Value::as_str) != Some(lock_key.pk.as_str()));
+    let guard = found
+        .iter()
+        .find(|i| i.get(table::PK).and_then(Value::as_str) != Some(lock_key.pk.as_str()));
     let user = match guard.and_then(accounts::guard_user_id) {
         Some(id) => accounts::get_user(&state.store, id).await?,
         None => None,
@@ -162,36 +233,79 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
     let Some(user) = user.filter(|_| password_ok) else {
         let updated = state
             .store
-            .update(&lock_key, vec![Update::add("failures", 1), Update::set(table::TTL, now + 86_400)], None)
+            .update(
+                &lock_key,
+                vec![
+                    Update::add("failures", 1),
+                    Update::set(table::TTL, now + 86_400),
+                ],
+                None,
+            )
             .await?;
         let failures = updated.get("failures").and_then(Value::as_i64).unwrap_or(1);
         let secs = lock_secs(failures);
         if secs > 0 {
-            state.store.update(&lock_key, vec![Update::set("locked_until", now + secs)], None).await?;
-            tracing::warn!(failures, lock_secs = secs, "login locked after repeated failures");
+            state
+                .store
+                .update(
+                    &lock_key,
+                    vec![Update::set("locked_until", now + secs)],
+                    None,
+                )
+                .await?;
+            tracing::warn!(
+                failures,
+                lock_secs = secs,
+                "login locked after repeated failures"
+            );
         }
         return Err(Problem::invalid_credentials());
     };
     match user.status {
         UserStatus::Active => {}
         UserStatus::Pending => {
-            return Err(Problem::forbidden("account-pending", "The account is waiting for an administrator's approval."));
+            return Err(Problem::forbidden(
+                "account-pending",
+                "The account is waiting for an administrator's approval.",
+            ));
         }
-        UserStatus::Rejected => return Err(Problem::forbidden("account-rejected", "The registration was rejected.")),
+        UserStatus::Rejected => {
+            return Err(Problem::forbidden(
+                "account-rejected",
+                "The registration was rejected.",
+            ));
+        }
         UserStatus::Deactivated | UserStatus::Invited => {
-            return Err(Problem::forbidden("account-deactivated", "The account is deactivated."));
+            return Err(Problem::forbidden(
+                "account-deactivated",
+                "The account is deactivated.",
+            ));
         }
     }
-    let role = user.role.ok_or_else(|| Problem::internal("active user without a role"))?;
+    let role = user
+        .role
+        .ok_or_else(|| Problem::internal("active user without a role"))?;
     let (refresh_token, session_op) = sessions::start(&user)?;
     let mut ops = vec![session_op];
     if lock.is_some() {
-        ops.push(WriteOp::Delete { key: lock_key, condition: None });
+        ops.push(WriteOp::Delete {
+            key: lock_key,
+            condition: None,
+        });
     }
     state.store.transact(ops).await?;
-    let access_token = state.tokens.issue(&user.id, role).await.map_err(Problem::internal)?;
+    let access_token = state
+        .tokens
+        .issue(&user.id, role)
+        .await
+        .map_err(Problem::internal)?;
     tracing::info!(user_id = %user.id, "login");
-    Ok(Json(TokenResponse { access_token, refresh_token, token_type: "Bearer", expires_in: ACCESS_TTL_SECS }))
+    Ok(Json(TokenResponse {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TTL_SECS,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -203,17 +317,34 @@ pub struct RefreshRequest {
 /// again revokes every token of its login session.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ProblemBody)))]
-async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn refresh(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     let (user, refresh_token) = sessions::rotate(&state.store, &req.refresh_token).await?;
-    let role = user.role.ok_or_else(|| Problem::internal("active user without a role"))?;
-    let access_token = state.tokens.issue(&user.id, role).await.map_err(Problem::internal)?;
-    Ok(Json(TokenResponse { access_token, refresh_token, token_type: "Bearer", expires_in: ACCESS_TTL_SECS }))
+    let role = user
+        .role
+        .ok_or_else(|| Problem::internal("active user without a role"))?;
+    let access_token = state
+        .tokens
+        .issue(&user.id, role)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(TokenResponse {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TTL_SECS,
+    }))
 }
 
 /// End the login session of this refresh token (its access tokens expire within 15 minutes).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "logged out")))]
-async fn logout(State(state): State<AppState>, Json(req): Json<RefreshRequest>) -> ApiResult<StatusCode> {
+async fn logout(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<StatusCode> {
     sessions::revoke(&state.store, &req.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -254,18 +385,32 @@ pub struct ResetRequest {
 /// Ask for a password-reset email. Always 202, whether or not the address has an account.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/request", tag = "auth", request_body = ResetRequest,
     responses((status = 202, body = Accepted)))]
-async fn reset_request(State(state): State<AppState>, Json(req): Json<ResetRequest>) -> ApiResult<Response> {
+async fn reset_request(
+    State(state): State<AppState>,
+    Json(req): Json<ResetRequest>,
+) -> ApiResult<Response> {
     let accepted = (
         StatusCode::ACCEPTED,
-        Json(Accepted { status: "accepted", detail: "If the address has an account, a reset link is on its way." }),
+        Json(Accepted {
+            status: "accepted",
+            detail: "If the address has an account, a reset link is on its way.",
+        }),
     )
         .into_response();
-    let Ok(email) = Email::parse(&req.email) else { return Ok(accepted) };
-    let Some(user) = accounts::find_by_email(&state.store, &email).await? else { return Ok(accepted) };
+    let Ok(email) = Email::parse(&req.email) else {
+        return Ok(accepted);
+    };
+    let Some(user) = accounts::find_by_email(&state.store, &email).await? else {
+        return Ok(accepted);
+    };
     if user.status != UserStatus::Active {
         return Ok(accepted);
     }
-    let (token, token_op) = accounts::one_time_token(TokenPurpose::PasswordReset, &user.id, accounts::RESET_TTL_SECS)?;
+    let (token, token_op) = accounts::one_time_token(
+        TokenPurpose::PasswordReset,
+        &user.id,
+        accounts::RESET_TTL_SECS,
+    )?;
     let message = templates::password_reset(
         user.email.as_str(),
         &user.name,
@@ -292,10 +437,22 @@ pub struct ResetConfirm {
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = ResetConfirm,
     responses((status = 204, description = "password changed"), (status = 400, body = ProblemBody, description = "invalid or expired token"),
               (status = 422, body = ProblemBody, description = "weak password")))]
-async fn reset_confirm(State(state): State<AppState>, Json(req): Json<ResetConfirm>) -> ApiResult<StatusCode> {
-    let invalid = || Problem::bad_request("invalid-token", "The link is invalid, expired or already used.");
-    let (hash, token) = accounts::find_token(&state.store, &req.token).await?.ok_or_else(invalid)?;
-    let before = accounts::get_user(&state.store, &token.user_id).await?.ok_or_else(invalid)?;
+async fn reset_confirm(
+    State(state): State<AppState>,
+    Json(req): Json<ResetConfirm>,
+) -> ApiResult<StatusCode> {
+    let invalid = || {
+        Problem::bad_request(
+            "invalid-token",
+            "The link is invalid, expired or already used.",
+        )
+    };
+    let (hash, token) = accounts::find_token(&state.store, &req.token)
+        .await?
+        .ok_or_else(invalid)?;
+    let before = accounts::get_user(&state.store, &token.user_id)
+        .await?
+        .ok_or_else(invalid)?;
     let allowed = match token.purpose {
         TokenPurpose::PasswordReset => before.status == UserStatus::Active,
         TokenPurpose::Invite => before.status == UserStatus::Invited,
@@ -311,8 +468,14 @@ async fn reset_confirm(State(state): State<AppState>, Json(req): Json<ResetConfi
     after.session_epoch += 1;
     after.status = UserStatus::Active;
     let mut ops = accounts::save_user_ops(&before, &mut after)?;
-    ops.push(WriteOp::Delete { key: keys::reset_token(&hash), condition: Some(Condition::Exists) });
-    ops.push(WriteOp::Delete { key: keys::login_lock(before.email.as_str()), condition: None });
+    ops.push(WriteOp::Delete {
+        key: keys::reset_token(&hash),
+        condition: Some(Condition::Exists),
+    });
+    ops.push(WriteOp::Delete {
+        key: keys::login_lock(before.email.as_str()),
+        condition: None,
+    });
     let token_op = ops.len() - 2;
     match state.store.transact(ops).await {
         Ok(()) => {}

@@ -3,5 +3,9 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    erp_shared::lambda::serve(erp_auth::routes(), Some(include_str!("../../../docs/openapi.json"))).await
+    erp_shared::lambda::serve(
+        erp_auth::routes(),
+        Some(include_str!("../../../docs/openapi.json")),
+    )
+    .await
 }

@@ -10,7 +10,9 @@ use erp_shared::accounts;
 use erp_shared::auth::{random_token, sha256_hex};
 use erp_shared::domain::{User, UserStatus};
 use erp_shared::error::Problem;
-use erp_shared::store::{Condition, Store, StoreError, Update, WriteOp, from_item, keys, table, to_item};
+use erp_shared::store::{
+    Condition, Store, StoreError, Update, WriteOp, from_item, keys, table, to_item,
+};
 
 /// A login session lasts at most 30 days.
 pub const SESSION_TTL_SECS: i64 = 30 * 86_400;
@@ -34,7 +36,12 @@ fn invalid() -> Problem {
 
 fn parse(token: &str) -> Option<(&str, &str)> {
     let (family, secret) = token.split_once('.')?;
-    let ok = |s: &str| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     (ok(family) && ok(secret)).then_some((family, secret))
 }
 
@@ -51,7 +58,10 @@ pub fn start(user: &User) -> Result<(String, WriteOp), StoreError> {
         created_at: accounts::now_rfc3339(),
     };
     let mut item = to_item(&keys::session(&family), &session)?;
-    item.insert(table::TTL.into(), (Utc::now().timestamp() + SESSION_TTL_SECS).into());
+    item.insert(
+        table::TTL.into(),
+        (Utc::now().timestamp() + SESSION_TTL_SECS).into(),
+    );
     Ok((format!("{family}.{secret}"), WriteOp::put_new(item)))
 }
 
@@ -69,14 +79,20 @@ pub async fn rotate(store: &Store, token: &str) -> Result<(User, String), Proble
     let hash = sha256_hex(secret);
     if hash != session.current_hash {
         if session.used_hashes.contains(&hash) {
-            store.update(&key, vec![Update::set("revoked", true)], None).await?;
+            store
+                .update(&key, vec![Update::set("revoked", true)], None)
+                .await?;
             tracing::warn!(user_id = %session.user_id, "refresh token reused: session family revoked");
         }
         return Err(invalid());
     }
-    let user = accounts::get_user(store, &session.user_id).await?.ok_or_else(invalid)?;
+    let user = accounts::get_user(store, &session.user_id)
+        .await?
+        .ok_or_else(invalid)?;
     if user.status != UserStatus::Active || user.session_epoch != session.epoch {
-        store.update(&key, vec![Update::set("revoked", true)], None).await?;
+        store
+            .update(&key, vec![Update::set("revoked", true)], None)
+            .await?;
         return Err(invalid());
     }
     let new_secret = random_token(32);
@@ -88,8 +104,14 @@ pub async fn rotate(store: &Store, token: &str) -> Result<(User, String), Proble
     let swapped = store
         .update(
             &key,
-            vec![Update::set("current_hash", sha256_hex(&new_secret)), Update::set("used_hashes", used)],
-            Some(Condition::And(vec![Condition::eq("current_hash", hash), Condition::eq("revoked", false)])),
+            vec![
+                Update::set("current_hash", sha256_hex(&new_secret)),
+                Update::set("used_hashes", used),
+            ],
+            Some(Condition::And(vec![
+                Condition::eq("current_hash", hash),
+                Condition::eq("revoked", false),
+            ])),
         )
         .await;
     match swapped {
@@ -103,13 +125,23 @@ pub async fn rotate(store: &Store, token: &str) -> Result<(User, String), Proble
 /// Revokes the session of a refresh token (current or already rotated). Unknown tokens are
 /// ignored: logout always succeeds.
 pub async fn revoke(store: &Store, token: &str) -> Result<(), Problem> {
-    let Some((family, secret)) = parse(token) else { return Ok(()) };
+    let Some((family, secret)) = parse(token) else {
+        return Ok(());
+    };
     let key = keys::session(family);
-    let Some(item) = store.get(&key).await? else { return Ok(()) };
+    let Some(item) = store.get(&key).await? else {
+        return Ok(());
+    };
     let session: Session = from_item(item)?;
     let hash = sha256_hex(secret);
     if hash == session.current_hash || session.used_hashes.contains(&hash) {
-        store.update(&key, vec![Update::set("revoked", true)], Some(Condition::Exists)).await?;
+        store
+            .update(
+                &key,
+                vec![Update::set("revoked", true)],
+                Some(Condition::Exists),
+            )
+            .await?;
     }
     Ok(())
 }

@@ -25,13 +25,30 @@ pub fn routes() -> ApiRouter {
         .route(Method::POST, "/api/v1/users", MANAGE, invite_user)
         .route(Method::GET, "/api/v1/users/{id}", MANAGE, get_user)
         .route(Method::PATCH, "/api/v1/users/{id}", MANAGE, patch_user)
-        .route(Method::POST, "/api/v1/users/{id}/approve", MANAGE, approve_user)
-        .route(Method::POST, "/api/v1/users/{id}/reject", MANAGE, reject_user)
+        .route(
+            Method::POST,
+            "/api/v1/users/{id}/approve",
+            MANAGE,
+            approve_user,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/users/{id}/reject",
+            MANAGE,
+            reject_user,
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_users, invite_user, get_user, patch_user, approve_user, reject_user),
+    paths(
+        list_users,
+        invite_user,
+        get_user,
+        patch_user,
+        approve_user,
+        reject_user
+    ),
     components(schemas(UserView, UserStatus, Role, ProblemBody, FieldError))
 )]
 struct ApiDoc;
@@ -78,16 +95,30 @@ pub struct UserFilter {
 /// List users, by status (newest first) or all by email.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserFilter), security(("bearer" = [])),
     responses((status = 200, body = ListResponse<UserView>), (status = 400, body = ProblemBody), (status = 403, body = ProblemBody)))]
-async fn list_users(State(state): State<AppState>, Query(f): Query<UserFilter>) -> ApiResult<Json<ListResponse<UserView>>> {
-    let params = ListParams { limit: f.limit, cursor: f.cursor };
+async fn list_users(
+    State(state): State<AppState>,
+    Query(f): Query<UserFilter>,
+) -> ApiResult<Json<ListResponse<UserView>>> {
+    let params = ListParams {
+        limit: f.limit,
+        cursor: f.cursor,
+    };
     let limit = params.limit()?;
     let status = match f.status.as_deref() {
         None => None,
         Some(s) => Some(UserStatus::parse(s).ok_or_else(|| {
-            Problem::field("status", "must be one of pending, invited, active, rejected, deactivated")
+            Problem::field(
+                "status",
+                "must be one of pending, invited, active, rejected, deactivated",
+            )
         })?),
     };
-    let keys_ = state.tokens.secrets().signing_keys().await.map_err(Problem::internal)?;
+    let keys_ = state
+        .tokens
+        .secrets()
+        .signing_keys()
+        .await
+        .map_err(Problem::internal)?;
     let codec = CursorCodec::new(&keys_);
     let scope = format!("users?status={}", status.map(|s| s.as_str()).unwrap_or(""));
     let cursor = codec.decode_opt(&scope, params.cursor.as_deref())?;
@@ -101,7 +132,10 @@ async fn list_users(State(state): State<AppState>, Query(f): Query<UserFilter>) 
         .into_iter()
         .map(|i| store::from_item::<User>(i).map(UserView::from))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(ListResponse { items, next_cursor: page.cursor.map(|c| codec.encode(&scope, &c)) }))
+    Ok(Json(ListResponse {
+        items,
+        next_cursor: page.cursor.map(|c| codec.encode(&scope, &c)),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -115,13 +149,29 @@ pub struct InviteRequest {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = InviteRequest, security(("bearer" = [])),
     responses((status = 201, body = UserView), (status = 409, body = ProblemBody, description = "email already registered"),
               (status = 422, body = ProblemBody)))]
-async fn invite_user(State(state): State<AppState>, Json(req): Json<InviteRequest>) -> ApiResult<Response> {
+async fn invite_user(
+    State(state): State<AppState>,
+    Json(req): Json<InviteRequest>,
+) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let email = Email::parse(&req.email).map_err(|m| errors.push(FieldError { field: "email".into(), message: m.into() }));
-    let name = parse_name(&req.name).map_err(|m| errors.push(FieldError { field: "name".into(), message: m.into() }));
-    let (Ok(email), Ok(name)) = (email, name) else { return Err(Problem::validation(errors)) };
+    let email = Email::parse(&req.email).map_err(|m| {
+        errors.push(FieldError {
+            field: "email".into(),
+            message: m.into(),
+        })
+    });
+    let name = parse_name(&req.name).map_err(|m| {
+        errors.push(FieldError {
+            field: "name".into(),
+            message: m.into(),
+        })
+    });
+    let (Ok(email), Ok(name)) = (email, name) else {
+        return Err(Problem::validation(errors));
+    };
     let user = accounts::new_user(email, name, Some(req.role), UserStatus::Invited, None);
-    let (token, token_op) = accounts::one_time_token(TokenPurpose::Invite, &user.id, accounts::INVITE_TTL_SECS)?;
+    let (token, token_op) =
+        accounts::one_time_token(TokenPurpose::Invite, &user.id, accounts::INVITE_TTL_SECS)?;
     let message = templates::invite(
         user.email.as_str(),
         &user.name,
@@ -135,7 +185,10 @@ async fn invite_user(State(state): State<AppState>, Json(req): Json<InviteReques
     match state.store.transact(ops).await {
         Ok(()) => {}
         Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {
-            return Err(Problem::conflict("email-taken", "An account with this email already exists."));
+            return Err(Problem::conflict(
+                "email-taken",
+                "An account with this email already exists.",
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -148,19 +201,28 @@ async fn load(state: &AppState, id: &str) -> ApiResult<User> {
     if id.len() > 64 {
         return Err(Problem::not_found("The user"));
     }
-    accounts::get_user(&state.store, id).await?.ok_or_else(|| Problem::not_found("The user"))
+    accounts::get_user(&state.store, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("The user"))
 }
 
 /// One user.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ProblemBody)))]
-async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+async fn get_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
     Ok(Json(load(&state, &id).await?.into()))
 }
 
 async fn save(state: &AppState, before: &User, mut after: User) -> ApiResult<Json<UserView>> {
     let ops = accounts::save_user_ops(before, &mut after)?;
-    state.store.transact(ops).await.map_err(accounts::save_user_error)?;
+    state
+        .store
+        .transact(ops)
+        .await
+        .map_err(accounts::save_user_error)?;
     Ok(Json(after.into()))
 }
 
@@ -180,7 +242,10 @@ async fn approve_user(
 ) -> ApiResult<Json<UserView>> {
     let before = load(&state, &id).await?;
     if before.status != UserStatus::Pending {
-        return Err(Problem::conflict("not-pending", "Only pending registrations can be approved."));
+        return Err(Problem::conflict(
+            "not-pending",
+            "Only pending registrations can be approved.",
+        ));
     }
     let mut after = before.clone();
     after.status = UserStatus::Active;
@@ -192,10 +257,16 @@ async fn approve_user(
 /// Reject a pending registration.
 #[utoipa::path(post, path = "/api/v1/users/{id}/reject", tag = "users", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "not pending")))]
-async fn reject_user(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+async fn reject_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
     let before = load(&state, &id).await?;
     if before.status != UserStatus::Pending {
-        return Err(Problem::conflict("not-pending", "Only pending registrations can be rejected."));
+        return Err(Problem::conflict(
+            "not-pending",
+            "Only pending registrations can be rejected.",
+        ));
     }
     let mut after = before.clone();
     after.status = UserStatus::Rejected;
@@ -229,7 +300,10 @@ async fn patch_user(
     let mut after = before.clone();
     if let Some(role) = req.role {
         if before.status == UserStatus::Pending {
-            return Err(Problem::conflict("not-approved", "Approve the registration to give it a role."));
+            return Err(Problem::conflict(
+                "not-approved",
+                "Approve the registration to give it a role.",
+            ));
         }
         after.role = Some(role);
     }

@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// OWASP: argon2id, 19 MiB, 2 iterations, 1 lane.
@@ -16,10 +18,26 @@ pub const MAX_LENGTH: usize = 128;
 /// The most common passwords that meet the length rule (a short deny list; length is the
 /// main defence).
 const COMMON: &[&str] = &[
-    "123456789012", "1234567890123", "password1234", "password12345", "passwordpassword",
-    "qwertyuiopas", "qwerty123456", "iloveyou1234", "administrator", "letmein12345",
-    "welcome12345", "changeme1234", "abcdefghijkl", "111111111111", "000000000000",
-    "aaaaaaaaaaaa", "qwertyqwerty", "password123!", "Password1234", "Password123!",
+    "123456789012",
+    "1234567890123",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "qwertyuiopas",
+    "qwerty123456",
+    "iloveyou1234",
+    "administrator",
+    "letmein12345",
+    "welcome12345",
+    "changeme1234",
+    "abcdefghijkl",
+    "111111111111",
+    "000000000000",
+    "aaaaaaaaaaaa",
+    "qwertyqwerty",
+    "password123!",
+    "Password1234",
+    "Password123!",
 ];
 
 fn hasher() -> Argon2<'static> {
@@ -33,7 +51,10 @@ fn hasher() -> Argon2<'static> {
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
 pub fn hash(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    hasher().hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing")
+        .to_string()
 }
 
 /// Checks a password against a stored hash. `None` (no such user) still spends the time of
@@ -45,18 +66,27 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
         Some(s) => (s, true),
         None => (dummy.as_str(), false),
     };
-    let Ok(parsed) = PasswordHash::new(phc) else { return false };
-    hasher().verify_password(password.as_bytes(), &parsed).is_ok() && real
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    hasher()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+        && real
 }
 
 /// [`hash`] on the blocking pool (argon2 takes tens of milliseconds of CPU).
 pub async fn hash_async(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash(&password)).await.expect("hashing task")
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .expect("hashing task")
 }
 
 /// [`verify`] on the blocking pool.
 pub async fn verify_async(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || verify(&password, stored.as_deref())).await.expect("verify task")
+    tokio::task::spawn_blocking(move || verify(&password, stored.as_deref()))
+        .await
+        .expect("verify task")
 }
 
 /// Why a password is refused; `None` when it is acceptable.

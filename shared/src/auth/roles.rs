@@ -13,7 +13,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Manager, Role::Accountant, Role::Sales, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Accountant,
+        Role::Sales,
+        Role::Viewer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,11 +36,17 @@ impl Role {
     }
 
     pub fn can(self, permission: Permission) -> bool {
-        PERMISSIONS.iter().any(|(p, roles)| *p == permission && roles.contains(&self))
+        PERMISSIONS
+            .iter()
+            .any(|(p, roles)| *p == permission && roles.contains(&self))
     }
 
     pub fn permissions(self) -> Vec<Permission> {
-        PERMISSIONS.iter().filter(|(_, roles)| roles.contains(&self)).map(|(p, _)| *p).collect()
+        PERMISSIONS
+            .iter()
+            .filter(|(_, roles)| roles.contains(&self))
+            .map(|(p, _)| *p)
+            .collect()
     }
 }
 
@@ -109,9 +121,21 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
 ];
 
 const PERMISSION_NAMES: &[&str] = &[
-    "users:manage", "customers:read", "customers:write", "products:read", "products:write",
-    "orders:read", "orders:write", "invoices:read", "invoices:write", "invoices:issue",
-    "payments:read", "payments:write", "payments:delete", "audit:read", "dashboard:read",
+    "users:manage",
+    "customers:read",
+    "customers:write",
+    "products:read",
+    "products:write",
+    "orders:read",
+    "orders:write",
+    "invoices:read",
+    "invoices:write",
+    "invoices:issue",
+    "payments:read",
+    "payments:write",
+    "payments:delete",
+    "audit:read",
+    "dashboard:read",
     "settings:manage",
 ];
 
@@ -148,7 +172,12 @@ mod tests {
     #[test]
     fn admin_holds_every_permission_and_viewer_only_reads() {
         assert_eq!(Role::Admin.permissions().len(), PERMISSIONS.len());
-        assert!(Role::Viewer.permissions().iter().all(|p| p.as_str().ends_with(":read")));
+        assert!(
+            Role::Viewer
+                .permissions()
+                .iter()
+                .all(|p| p.as_str().ends_with(":read"))
+        );
     }
 
     #[test]

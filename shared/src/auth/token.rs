@@ -1,7 +1,9 @@
 //! Access tokens: short-lived JWTs (HS256 pinned, `kid` header, `iss`/`aud`/`exp` checked)
 //! signed with the key from Secrets Manager; the previous key still verifies during rotation.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde::{Deserialize, Serialize};
 
 use super::Role;
@@ -44,7 +46,11 @@ pub enum TokenError {
 
 impl TokenService {
     pub fn new(secrets: Secrets, issuer: String, audience: String) -> Self {
-        Self { secrets, issuer, audience }
+        Self {
+            secrets,
+            issuer,
+            audience,
+        }
     }
 
     pub fn secrets(&self) -> &Secrets {
@@ -65,7 +71,12 @@ impl TokenService {
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(keys.current.kid.clone());
-        encode(&header, &claims, &EncodingKey::from_secret(&keys.current.secret)).map_err(|_| TokenError::Invalid)
+        encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(&keys.current.secret),
+        )
+        .map_err(|_| TokenError::Invalid)
     }
 
     /// Verifies a token: known `kid`, HS256 only, signature, `exp`, `iss`, `aud`.
@@ -84,7 +95,10 @@ impl TokenService {
         validation.leeway = 5;
         let data = decode::<Claims>(token, &DecodingKey::from_secret(&key.secret), &validation)
             .map_err(|_| TokenError::Invalid)?;
-        Ok(Principal { user_id: data.claims.sub, role: data.claims.role })
+        Ok(Principal {
+            user_id: data.claims.sub,
+            role: data.claims.role,
+        })
     }
 }
 
@@ -94,18 +108,31 @@ mod tests {
     use crate::secrets::{SigningKey, SigningKeys};
 
     fn key(kid: &str, fill: u8) -> SigningKey {
-        SigningKey { kid: kid.into(), secret: vec![fill; 32] }
+        SigningKey {
+            kid: kid.into(),
+            secret: vec![fill; 32],
+        }
     }
 
     fn service(current: SigningKey, previous: Option<SigningKey>) -> TokenService {
-        TokenService::new(Secrets::fixed(SigningKeys { current, previous }), "erp".into(), "erp-api".into())
+        TokenService::new(
+            Secrets::fixed(SigningKeys { current, previous }),
+            "erp".into(),
+            "erp-api".into(),
+        )
     }
 
     #[tokio::test]
     async fn issued_tokens_verify_and_carry_the_role() {
         let s = service(key("k1", 1), None);
         let t = s.issue("u1", Role::Sales).await.unwrap();
-        assert_eq!(s.verify(&t).await.unwrap(), Principal { user_id: "u1".into(), role: Role::Sales });
+        assert_eq!(
+            s.verify(&t).await.unwrap(),
+            Principal {
+                user_id: "u1".into(),
+                role: Role::Sales
+            }
+        );
     }
 
     #[tokio::test]
@@ -138,11 +165,14 @@ mod tests {
     #[tokio::test]
     async fn unsigned_alg_none_tokens_are_refused() {
         let s = service(key("k1", 1), None);
-        let b64 = |v: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v);
+        let b64 =
+            |v: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v);
         let t = format!(
             "{}.{}.",
             b64(r#"{"alg":"none","typ":"JWT","kid":"k1"}"#),
-            b64(r#"{"sub":"u1","role":"admin","iss":"erp","aud":"erp-api","iat":0,"exp":9999999999}"#)
+            b64(
+                r#"{"sub":"u1","role":"admin","iss":"erp","aud":"erp-api","iat":0,"exp":9999999999}"#
+            )
         );
         assert!(s.verify(&t).await.is_err());
     }

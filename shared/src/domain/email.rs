@@ -20,13 +20,17 @@ impl Email {
         if s.len() > Self::MAX_LENGTH {
             return Err("must be at most 254 characters");
         }
-        let Some((local, domain)) = s.split_once('@') else { return Err("must be an email address") };
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err("must be an email address");
+        };
         let valid_local = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let valid_domain = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -72,12 +76,25 @@ mod tests {
 
     #[test]
     fn normalises_case_and_whitespace() {
-        assert_eq!(Email::parse("  Dana@Example.COM ").unwrap().as_str(), "dana@example.com");
+        assert_eq!(
+            Email::parse("  Dana@Example.COM ").unwrap().as_str(),
+            "dana@example.com"
+        );
     }
 
     #[test]
     fn refuses_invalid_addresses() {
-        for bad in ["", "dana", "dana@", "@example.com", "dana@example", "da na@example.com", "dana@exa_mple.com", "a..b@example.com", "dana@-x.com"] {
+        for bad in [
+            "",
+            "dana",
+            "dana@",
+            "@example.com",
+            "dana@example",
+            "da na@example.com",
+            "dana@exa_mple.com",
+            "a..b@example.com",
+            "dana@-x.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(65))).is_err());

@@ -18,8 +18,13 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
-    pub const ALL: [UserStatus; 5] =
-        [UserStatus::Pending, UserStatus::Invited, UserStatus::Active, UserStatus::Rejected, UserStatus::Deactivated];
+    pub const ALL: [UserStatus; 5] = [
+        UserStatus::Pending,
+        UserStatus::Invited,
+        UserStatus::Active,
+        UserStatus::Rejected,
+        UserStatus::Deactivated,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

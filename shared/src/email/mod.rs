@@ -39,7 +39,10 @@ pub struct SendError(pub String);
 /// Where emails go.
 #[derive(Clone)]
 pub enum Mailer {
-    Ses { client: aws_sdk_sesv2::Client, from: String },
+    Ses {
+        client: aws_sdk_sesv2::Client,
+        from: String,
+    },
     /// Writes each message as an `.eml` file into the folder.
     Files { dir: PathBuf, from: String },
 }
@@ -61,20 +64,32 @@ impl Mailer {
                 client
                     .send_email()
                     .from_email_address(from)
-                    .destination(aws_sdk_sesv2::types::Destination::builder().to_addresses(&msg.to).build())
+                    .destination(
+                        aws_sdk_sesv2::types::Destination::builder()
+                            .to_addresses(&msg.to)
+                            .build(),
+                    )
                     .content(content)
                     .send()
                     .await
-                    .map_err(|e| SendError(format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(e))))?;
+                    .map_err(|e| {
+                        SendError(format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(e)))
+                    })?;
                 Ok(())
             }
             Mailer::Files { dir, from } => {
                 let raw = msg.to_mime(from, &format!("{id}@erp"));
-                tokio::fs::create_dir_all(dir).await.map_err(|e| SendError(e.to_string()))?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| SendError(e.to_string()))?;
                 let tmp = dir.join(format!(".{id}.eml.tmp"));
                 let path = dir.join(format!("{id}.eml"));
-                tokio::fs::write(&tmp, raw).await.map_err(|e| SendError(e.to_string()))?;
-                tokio::fs::rename(&tmp, &path).await.map_err(|e| SendError(e.to_string()))?;
+                tokio::fs::write(&tmp, raw)
+                    .await
+                    .map_err(|e| SendError(e.to_string()))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| SendError(e.to_string()))?;
                 Ok(())
             }
         }

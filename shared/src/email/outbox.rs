@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{EmailMessage, Mailer};
-use crate::store::{Condition, Index, Query, SkRange, Store, StoreError, Update, WriteOp, keys, to_item};
+use crate::store::{
+    Condition, Index, Query, SkRange, Store, StoreError, Update, WriteOp, keys, to_item,
+};
 
 pub const MAX_ATTEMPTS: i64 = 5;
 /// How long a claimed message is reserved for the sender that claimed it.
@@ -52,7 +54,10 @@ pub fn enqueue(kind: &str, message: EmailMessage) -> Result<(String, WriteOp), S
     let mut item = to_item(&keys::outbox(&id), &record)?;
     let (p, s) = Index::Gsi1.attributes();
     item.insert(p.into(), Value::String(keys::OUTBOX_PENDING.into()));
-    item.insert(s.into(), Value::String(format!("{}#{id}", record.created_at)));
+    item.insert(
+        s.into(),
+        Value::String(format!("{}#{id}", record.created_at)),
+    );
     Ok((id, WriteOp::put_new(item)))
 }
 
@@ -70,11 +75,24 @@ pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Deliver
     let key = keys::outbox(id);
     let now = Utc::now().timestamp();
     let claim = Condition::Or(vec![
-        Condition::And(vec![Condition::eq("status", "pending"), Condition::Le("next_attempt_at".into(), now.into())]),
-        Condition::And(vec![Condition::eq("status", "sending"), Condition::Lt("claimed_at".into(), (now - LEASE_SECS).into())]),
+        Condition::And(vec![
+            Condition::eq("status", "pending"),
+            Condition::Le("next_attempt_at".into(), now.into()),
+        ]),
+        Condition::And(vec![
+            Condition::eq("status", "sending"),
+            Condition::Lt("claimed_at".into(), (now - LEASE_SECS).into()),
+        ]),
     ]);
     let claimed = match store
-        .update(&key, vec![Update::set("status", "sending"), Update::set("claimed_at", now)], Some(claim))
+        .update(
+            &key,
+            vec![
+                Update::set("status", "sending"),
+                Update::set("claimed_at", now),
+            ],
+            Some(claim),
+        )
         .await
     {
         Ok(item) => item,
@@ -83,7 +101,10 @@ pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Deliver
     };
     let record: OutboxRecord = crate::store::from_item(claimed)?;
     let (gp, gs) = Index::Gsi1.attributes();
-    let still_ours = Some(Condition::And(vec![Condition::eq("status", "sending"), Condition::eq("claimed_at", now)]));
+    let still_ours = Some(Condition::And(vec![
+        Condition::eq("status", "sending"),
+        Condition::eq("claimed_at", now),
+    ]));
     match mailer.send(&record.id, &record.message).await {
         Ok(()) => {
             store
@@ -99,14 +120,23 @@ pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Deliver
                     still_ours,
                 )
                 .await
-                .or_else(|e| if matches!(e, StoreError::ConditionFailed) { Ok(Default::default()) } else { Err(e) })?;
+                .or_else(|e| {
+                    if matches!(e, StoreError::ConditionFailed) {
+                        Ok(Default::default())
+                    } else {
+                        Err(e)
+                    }
+                })?;
             tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
             Ok(Delivery::Sent)
         }
         Err(err) => {
             let attempts = record.attempts + 1;
             tracing::warn!(outbox_id = %record.id, attempts, error = %err, "email send failed");
-            let mut updates = vec![Update::add("attempts", 1), Update::set("last_error", "the mail service refused or failed the send")];
+            let mut updates = vec![
+                Update::add("attempts", 1),
+                Update::set("last_error", "the mail service refused or failed the send"),
+            ];
             if attempts >= MAX_ATTEMPTS {
                 updates.push(Update::set("status", "failed"));
                 updates.push(Update::set(gp, "OUTBOX#failed"));
@@ -114,10 +144,13 @@ pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Deliver
                 updates.push(Update::set("status", "pending"));
                 updates.push(Update::set("next_attempt_at", now + backoff_secs(attempts)));
             }
-            store
-                .update(&key, updates, still_ours)
-                .await
-                .or_else(|e| if matches!(e, StoreError::ConditionFailed) { Ok(Default::default()) } else { Err(e) })?;
+            store.update(&key, updates, still_ours).await.or_else(|e| {
+                if matches!(e, StoreError::ConditionFailed) {
+                    Ok(Default::default())
+                } else {
+                    Err(e)
+                }
+            })?;
             Ok(Delivery::Failed)
         }
     }
@@ -134,7 +167,12 @@ pub async fn drain(store: &Store, mailer: &Mailer) -> Result<usize, StoreError> 
     let mut cursor = None;
     loop {
         let page = store
-            .query(Query::index(Index::Gsi1, keys::OUTBOX_PENDING).range(SkRange::All).limit(50).after(cursor))
+            .query(
+                Query::index(Index::Gsi1, keys::OUTBOX_PENDING)
+                    .range(SkRange::All)
+                    .limit(50)
+                    .after(cursor),
+            )
             .await?;
         for item in &page.items {
             if let Some(id) = item.get("id").and_then(Value::as_str) {
@@ -165,13 +203,19 @@ mod tests {
     async fn a_message_is_written_once_and_marked_sent() {
         let store = Store::memory();
         let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
-        let mailer = Mailer::Files { dir: dir.clone(), from: "erp@example.com".into() };
+        let mailer = Mailer::Files {
+            dir: dir.clone(),
+            from: "erp@example.com".into(),
+        };
         let msg = crate::email::templates::password_reset("a@b.co", "A", "http://x", "tok", 30);
         let (id, op) = enqueue("password_reset", msg).unwrap();
         store.transact(vec![op]).await.unwrap();
         assert_eq!(drain(&store, &mailer).await.unwrap(), 1);
         assert_eq!(drain(&store, &mailer).await.unwrap(), 0);
-        assert_eq!(deliver(&store, &mailer, &id).await.unwrap(), Delivery::Skipped);
+        assert_eq!(
+            deliver(&store, &mailer, &id).await.unwrap(),
+            Delivery::Skipped
+        );
         assert!(dir.join(format!("{id}.eml")).exists());
         let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
         assert_eq!(item["status"], "sent");
@@ -182,17 +226,31 @@ mod tests {
     async fn a_failing_send_is_retried_later_and_not_lost() {
         let store = Store::memory();
         // A file where the folder should be: every write fails.
-        let blocker = std::env::temp_dir().join(format!("erp-outbox-block-{}", uuid::Uuid::new_v4()));
+        let blocker =
+            std::env::temp_dir().join(format!("erp-outbox-block-{}", uuid::Uuid::new_v4()));
         std::fs::write(&blocker, b"x").unwrap();
-        let mailer = Mailer::Files { dir: blocker.join("sub"), from: "erp@example.com".into() };
-        let (id, op) = enqueue("invite", crate::email::templates::invite("a@b.co", "A", "http://x", "t", 72)).unwrap();
+        let mailer = Mailer::Files {
+            dir: blocker.join("sub"),
+            from: "erp@example.com".into(),
+        };
+        let (id, op) = enqueue(
+            "invite",
+            crate::email::templates::invite("a@b.co", "A", "http://x", "t", 72),
+        )
+        .unwrap();
         store.transact(vec![op]).await.unwrap();
-        assert_eq!(deliver(&store, &mailer, &id).await.unwrap(), Delivery::Failed);
+        assert_eq!(
+            deliver(&store, &mailer, &id).await.unwrap(),
+            Delivery::Failed
+        );
         let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
         assert_eq!(item["status"], "pending");
         assert_eq!(item["attempts"], 1);
         // Not due yet: a second attempt right away is skipped.
-        assert_eq!(deliver(&store, &mailer, &id).await.unwrap(), Delivery::Skipped);
+        assert_eq!(
+            deliver(&store, &mailer, &id).await.unwrap(),
+            Delivery::Skipped
+        );
         std::fs::remove_file(blocker).ok();
     }
 }

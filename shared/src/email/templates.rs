@@ -2,21 +2,44 @@
 
 use super::{EmailMessage, html_escape};
 
-fn render(to: &str, subject: &str, greeting: &str, paragraphs: &[String], link: (&str, &str)) -> EmailMessage {
+fn render(
+    to: &str,
+    subject: &str,
+    greeting: &str,
+    paragraphs: &[String],
+    link: (&str, &str),
+) -> EmailMessage {
     let (label, url) = link;
-    let text = format!("{greeting}\n\n{}\n\n{label}: {url}\n", paragraphs.join("\n\n"));
+    let text = format!(
+        "{greeting}\n\n{}\n\n{label}: {url}\n",
+        paragraphs.join("\n\n")
+    );
     let html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p>{}<p><a href=\"{}\">{}</a></p></body></html>",
         html_escape(greeting),
-        paragraphs.iter().map(|p| format!("<p>{}</p>", html_escape(p))).collect::<String>(),
+        paragraphs
+            .iter()
+            .map(|p| format!("<p>{}</p>", html_escape(p)))
+            .collect::<String>(),
         html_escape(url),
         html_escape(label),
     );
-    EmailMessage { to: to.into(), subject: subject.into(), text, html }
+    EmailMessage {
+        to: to.into(),
+        subject: subject.into(),
+        text,
+        html,
+    }
 }
 
 /// Sent when an admin invites someone: a link to choose a password.
-pub fn invite(to: &str, name: &str, public_url: &str, token: &str, valid_hours: i64) -> EmailMessage {
+pub fn invite(
+    to: &str,
+    name: &str,
+    public_url: &str,
+    token: &str,
+    valid_hours: i64,
+) -> EmailMessage {
     render(
         to,
         "You have been invited to the ERP",
@@ -25,12 +48,21 @@ pub fn invite(to: &str, name: &str, public_url: &str, token: &str, valid_hours: 
             "An administrator created an account for you. Choose a password to activate it.".into(),
             format!("The link is valid for {valid_hours} hours and can be used once."),
         ],
-        ("Set your password", &format!("{public_url}/set-password?token={token}")),
+        (
+            "Set your password",
+            &format!("{public_url}/set-password?token={token}"),
+        ),
     )
 }
 
 /// Sent on a password-reset request for an existing account.
-pub fn password_reset(to: &str, name: &str, public_url: &str, token: &str, valid_minutes: i64) -> EmailMessage {
+pub fn password_reset(
+    to: &str,
+    name: &str,
+    public_url: &str,
+    token: &str,
+    valid_minutes: i64,
+) -> EmailMessage {
     render(
         to,
         "Reset your ERP password",

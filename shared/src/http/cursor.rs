@@ -30,7 +30,10 @@ impl ListParams {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(Problem::field("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+            Some(_) => Err(Problem::field(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            )),
         }
     }
 }
@@ -49,7 +52,8 @@ pub struct CursorCodec<'a> {
 }
 
 fn tag(secret: &[u8], scope: &str, payload: &str) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("hmac accepts any key length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("hmac accepts any key length");
     mac.update(b"erp-cursor\0");
     mac.update(scope.as_bytes());
     mac.update(b"\0");
@@ -100,11 +104,20 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn keys() -> SigningKeys {
-        SigningKeys { current: SigningKey { kid: "k".into(), secret: vec![7; 32] }, previous: None }
+        SigningKeys {
+            current: SigningKey {
+                kid: "k".into(),
+                secret: vec![7; 32],
+            },
+            previous: None,
+        }
     }
 
     fn cursor() -> Cursor {
-        Cursor(BTreeMap::from([("pk".to_string(), "USER#1".to_string()), ("sk".to_string(), "USER".to_string())]))
+        Cursor(BTreeMap::from([
+            ("pk".to_string(), "USER#1".to_string()),
+            ("sk".to_string(), "USER".to_string()),
+        ]))
     }
 
     #[test]
@@ -134,8 +147,30 @@ mod tests {
     #[test]
     fn limit_defaults_and_bounds() {
         assert_eq!(ListParams::default().limit().unwrap(), 25);
-        assert!(ListParams { limit: Some(0), cursor: None }.limit().is_err());
-        assert!(ListParams { limit: Some(101), cursor: None }.limit().is_err());
-        assert_eq!(ListParams { limit: Some(100), cursor: None }.limit().unwrap(), 100);
+        assert!(
+            ListParams {
+                limit: Some(0),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
+        assert!(
+            ListParams {
+                limit: Some(101),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
+        assert_eq!(
+            ListParams {
+                limit: Some(100),
+                cursor: None
+            }
+            .limit()
+            .unwrap(),
+            100
+        );
     }
 }

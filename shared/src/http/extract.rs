@@ -45,14 +45,24 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
         JsonRejection::JsonDataError(e) => {
             // serde's message describes the client's input (e.g. "missing field `email`").
             let text = e.body_text();
-            let message = text.rsplit_once(": ").map(|(_, m)| m).unwrap_or("invalid value").to_string();
+            let message = text
+                .rsplit_once(": ")
+                .map(|(_, m)| m)
+                .unwrap_or("invalid value")
+                .to_string();
             let field = message
                 .split('`')
                 .nth(1)
-                .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"))
+                .filter(|_| {
+                    message.starts_with("missing field") || message.starts_with("unknown field")
+                })
                 .unwrap_or("body")
                 .to_string();
-            let message = message.split(" at line ").next().unwrap_or_default().to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
             Problem::validation(vec![FieldError { field, message }])
         }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
@@ -76,10 +86,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
                 let text = e.body_text();
-                let message = text.rsplit_once(": ").map(|(_, m)| m).unwrap_or("invalid query").to_string();
-                Err(Problem::bad_request("invalid-query", format!("Invalid query string: {message}.")))
+                let message = text
+                    .rsplit_once(": ")
+                    .map(|(_, m)| m)
+                    .unwrap_or("invalid query")
+                    .to_string();
+                Err(Problem::bad_request(
+                    "invalid-query",
+                    format!("Invalid query string: {message}."),
+                ))
             }
-            Err(_) => Err(Problem::bad_request("invalid-query", "Invalid query string.")),
+            Err(_) => Err(Problem::bad_request(
+                "invalid-query",
+                "Invalid query string.",
+            )),
         }
     }
 }
@@ -93,9 +113,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
-            Err(PathRejection::FailedToDeserializePathParams(_)) => {
-                Err(Problem::bad_request("invalid-path", "A path parameter is malformed."))
-            }
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(Problem::bad_request(
+                "invalid-path",
+                "A path parameter is malformed.",
+            )),
             Err(e) => Err(Problem::internal(e)),
         }
     }
@@ -114,14 +135,22 @@ pub struct ClientIp(pub Option<String>);
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(parts.extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string())))
+        Ok(parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string())))
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(parts.extensions.get::<ClientIp>().cloned().unwrap_or(ClientIp(None)))
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .cloned()
+            .unwrap_or(ClientIp(None)))
     }
 }
 

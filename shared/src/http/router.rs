@@ -38,13 +38,22 @@ impl ApiRouter {
     }
 
     /// Adds a route. `path` is the full public path, e.g. `/api/v1/users/{id}`.
-    pub fn route<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
+    pub fn route<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
         assert!(
-            !self.specs.iter().any(|s| s.method == method && s.path == path),
+            !self
+                .specs
+                .iter()
+                .any(|s| s.method == method && s.path == path),
             "route {method} {path} declared twice"
         );
         let filter = MethodFilter::try_from(method.clone()).expect("supported method");
@@ -54,7 +63,11 @@ impl ApiRouter {
             None => method_router,
         };
         self.paths.insert(path, merged);
-        self.specs.push(RouteSpec { method, path, access });
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            access,
+        });
         self
     }
 
@@ -68,7 +81,10 @@ impl ApiRouter {
         }
         for spec in other.specs {
             assert!(
-                !self.specs.iter().any(|s| s.method == spec.method && s.path == spec.path),
+                !self
+                    .specs
+                    .iter()
+                    .any(|s| s.method == spec.method && s.path == spec.path),
                 "route {} {} declared twice",
                 spec.method,
                 spec.path
@@ -85,14 +101,21 @@ impl ApiRouter {
     /// The finished router: access control, body limit, request ids and access logs,
     /// problem+json for unknown routes and methods.
     pub fn into_router(self, state: AppState) -> Router {
-        let access: Arc<HashMap<(Method, &'static str), Access>> =
-            Arc::new(self.specs.iter().map(|s| ((s.method.clone(), s.path), s.access)).collect());
+        let access: Arc<HashMap<(Method, &'static str), Access>> = Arc::new(
+            self.specs
+                .iter()
+                .map(|s| ((s.method.clone(), s.path), s.access))
+                .collect(),
+        );
         let mut router = Router::new();
         for (path, mr) in self.paths {
             router = router.route(path, mr);
         }
         router
-            .route_layer(middleware::from_fn_with_state((state.clone(), access), authorize))
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), access),
+                authorize,
+            ))
             .fallback(|| async { Problem::not_found("This route") })
             .method_not_allowed_fallback(|| async {
                 Problem::new(
@@ -116,9 +139,15 @@ async fn authorize(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let Some(path) = matched else { return next.run(req).await };
+    let Some(path) = matched else {
+        return next.run(req).await;
+    };
     let key = (req.method().clone(), path.as_str());
-    let Some(access) = table.iter().find(|((m, p), _)| *m == key.0 && *p == key.1).map(|(_, a)| *a) else {
+    let Some(access) = table
+        .iter()
+        .find(|((m, p), _)| *m == key.0 && *p == key.1)
+        .map(|(_, a)| *a)
+    else {
         // Not one of our routes for this method: the router answers 405.
         return next.run(req).await;
     };
@@ -129,7 +158,10 @@ async fn authorize(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
@@ -138,7 +170,8 @@ async fn authorize(
     let principal: Principal = match state.tokens.verify(token).await {
         Ok(p) => p,
         Err(crate::auth::token::TokenError::Invalid) => {
-            return Problem::unauthenticated("The access token is invalid or has expired.").into_response();
+            return Problem::unauthenticated("The access token is invalid or has expired.")
+                .into_response();
         }
         Err(e) => return Problem::internal(e).into_response(),
     };
@@ -146,7 +179,11 @@ async fn authorize(
         if !principal.role.can(p) {
             return Problem::forbidden(
                 "forbidden",
-                format!("Your role ({}) does not have the {} permission.", principal.role.as_str(), p.as_str()),
+                format!(
+                    "Your role ({}) does not have the {} permission.",
+                    principal.role.as_str(),
+                    p.as_str()
+                ),
             )
             .into_response();
         }
@@ -157,7 +194,10 @@ async fn authorize(
 }
 
 fn valid_request_id(v: &str) -> bool {
-    !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 async fn request_context(mut req: Request, next: Next) -> Response {
@@ -206,7 +246,9 @@ async fn request_context(mut req: Request, next: Next) -> Response {
 fn gateway_context(req: &Request) -> (Option<String>, Option<String>) {
     use lambda_http::request::RequestContext;
     match req.extensions().get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.request_id.clone(), ctx.http.source_ip.clone()),
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            (ctx.request_id.clone(), ctx.http.source_ip.clone())
+        }
         _ => (None, None),
     }
 }

@@ -30,7 +30,10 @@ fn backend_err<E: std::fmt::Debug>(e: E) -> StoreError {
 
 impl DynamoBackend {
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self { client: Client::new(config), table: table.into() }
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+        }
     }
 
     pub fn table_name(&self) -> &str {
@@ -51,7 +54,11 @@ impl DynamoBackend {
                     .index_name(index.name())
                     .key_schema(key_element(p, KeyType::Hash))
                     .key_schema(key_element(s, KeyType::Range))
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
                     .build()
                     .map_err(backend_err)?,
             );
@@ -170,7 +177,11 @@ impl DynamoBackend {
         let pk_name = expr.name(pk_attr);
         let pk_value = expr.value(Value::String(query.pk.clone()));
         let mut key_cond = format!("{pk_name} = {pk_value}");
-        let sk_name = if query.sk == SkRange::All { String::new() } else { expr.name(sk_attr) };
+        let sk_name = if query.sk == SkRange::All {
+            String::new()
+        } else {
+            expr.name(sk_attr)
+        };
         match &query.sk {
             SkRange::All => {}
             SkRange::Eq(s) => {
@@ -188,7 +199,9 @@ impl DynamoBackend {
             }
         }
         let mut start = query.cursor.as_ref().map(|c| {
-            c.0.iter().map(|(k, v)| (k.clone(), AttributeValue::S(v.clone()))).collect::<HashMap<_, _>>()
+            c.0.iter()
+                .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
+                .collect::<HashMap<_, _>>()
         });
         // Ask for one more item than the page so the cursor is only returned when more follow
         // (the embedded backend behaves the same way); keep reading when DynamoDB stops a
@@ -221,7 +234,11 @@ impl DynamoBackend {
         }
         let more = items.len() > query.limit;
         items.truncate(query.limit);
-        let cursor = if more { items.last().map(|i| cursor_of(i, query.index)) } else { None };
+        let cursor = if more {
+            items.last().map(|i| cursor_of(i, query.index))
+        } else {
+            None
+        };
         let now = chrono::Utc::now().timestamp();
         items.retain(|i| !expired(i, now));
         Ok(Page { items, cursor })
@@ -245,7 +262,13 @@ impl DynamoBackend {
                 .await
                 .map_err(backend_err)?;
             if let Some(mut responses) = out.responses {
-                found.extend(responses.remove(&self.table).unwrap_or_default().into_iter().map(from_map));
+                found.extend(
+                    responses
+                        .remove(&self.table)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(from_map),
+                );
             }
             if let Some(mut unprocessed) = out.unprocessed_keys {
                 if let Some(rest) = unprocessed.remove(&self.table) {
@@ -255,7 +278,9 @@ impl DynamoBackend {
             if !pending.is_empty() {
                 attempt += 1;
                 if attempt > 8 {
-                    return Err(StoreError::Backend("batch get kept returning unprocessed keys".into()));
+                    return Err(StoreError::Backend(
+                        "batch get kept returning unprocessed keys".into(),
+                    ));
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(6))).await;
             }
@@ -283,7 +308,11 @@ impl DynamoBackend {
                             .map_err(backend_err)?,
                     )
                 }
-                WriteOp::Update { key, updates, condition } => {
+                WriteOp::Update {
+                    key,
+                    updates,
+                    condition,
+                } => {
                     let update = expr.update(&updates);
                     let cond = condition.map(|c| expr.condition(&c));
                     TransactWriteItem::builder().update(
@@ -327,7 +356,13 @@ impl DynamoBackend {
             };
             items.push(item.build());
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) => {
                 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
@@ -342,7 +377,10 @@ impl DynamoBackend {
                             .collect();
                         if !failed.is_empty() {
                             Err(StoreError::TransactionCanceled { failed })
-                        } else if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                        } else if reasons
+                            .iter()
+                            .any(|r| r.code() == Some("TransactionConflict"))
+                        {
                             Err(StoreError::Conflict)
                         } else {
                             Err(backend_err(c))
@@ -373,7 +411,11 @@ where
 }
 
 fn key_element(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("key schema element")
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("key schema element")
 }
 
 fn key_map(key: &Key) -> HashMap<String, AttributeValue> {
@@ -390,7 +432,9 @@ fn to_attr(v: Value) -> AttributeValue {
         Value::Number(n) => AttributeValue::N(n.to_string()),
         Value::String(s) => AttributeValue::S(s),
         Value::Array(a) => AttributeValue::L(a.into_iter().map(to_attr).collect()),
-        Value::Object(m) => AttributeValue::M(m.into_iter().map(|(k, v)| (k, to_attr(v))).collect()),
+        Value::Object(m) => {
+            AttributeValue::M(m.into_iter().map(|(k, v)| (k, to_attr(v))).collect())
+        }
     }
 }
 
@@ -402,11 +446,18 @@ fn from_attr(a: AttributeValue) -> Value {
             .parse::<i64>()
             .map(Value::from)
             .ok()
-            .or_else(|| n.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number))
+            .or_else(|| {
+                n.parse::<f64>()
+                    .ok()
+                    .and_then(Number::from_f64)
+                    .map(Value::Number)
+            })
             .unwrap_or(Value::String(n)),
         AttributeValue::S(s) => Value::String(s),
         AttributeValue::L(l) => Value::Array(l.into_iter().map(from_attr).collect()),
-        AttributeValue::M(m) => Value::Object(m.into_iter().map(|(k, v)| (k, from_attr(v))).collect()),
+        AttributeValue::M(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, from_attr(v))).collect())
+        }
         AttributeValue::Ss(ss) => Value::Array(ss.into_iter().map(Value::String).collect()),
         _ => Value::Null,
     }
@@ -495,7 +546,11 @@ impl Expr {
                         format!("(attribute_exists({n}) AND attribute_not_exists({n}))")
                     };
                 }
-                let joiner = if matches!(c, Condition::And(_)) { " AND " } else { " OR " };
+                let joiner = if matches!(c, Condition::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 let parts: Vec<String> = cs.iter().map(|c| self.condition(c)).collect();
                 format!("({})", parts.join(joiner))
             }
@@ -536,4 +591,3 @@ impl Expr {
         parts.join(" ")
     }
 }
-

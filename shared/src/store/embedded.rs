@@ -21,7 +21,9 @@ const GSI1: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new
 const GSI2: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi2");
 const GSI3: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi3");
 
-fn index_table(index: Index) -> TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()> {
+fn index_table(
+    index: Index,
+) -> TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()> {
     match index {
         Index::Gsi1 => GSI1,
         Index::Gsi2 => GSI2,
@@ -76,7 +78,9 @@ impl EmbeddedBackend {
         f: impl FnOnce(&Database) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&db)).await.map_err(backend)?
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(backend)?
     }
 
     pub(super) async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
@@ -108,7 +112,10 @@ impl EmbeddedBackend {
     }
 
     pub(super) async fn put(&self, item: Item, condition: Option<Condition>) -> StoreResult<()> {
-        self.write(vec![WriteOp::Put { item, condition }]).await.map(|_| ()).map_err(single)
+        self.write(vec![WriteOp::Put { item, condition }])
+            .await
+            .map(|_| ())
+            .map_err(single)
     }
 
     pub(super) async fn update(
@@ -117,16 +124,26 @@ impl EmbeddedBackend {
         updates: Vec<Update>,
         condition: Option<Condition>,
     ) -> StoreResult<Item> {
-        let op = WriteOp::Update { key: key.clone(), updates, condition };
+        let op = WriteOp::Update {
+            key: key.clone(),
+            updates,
+            condition,
+        };
         let mut written = self.write(vec![op]).await.map_err(single)?;
-        written.pop().flatten().ok_or_else(|| StoreError::Backend("update wrote nothing".into()))
+        written
+            .pop()
+            .flatten()
+            .ok_or_else(|| StoreError::Backend("update wrote nothing".into()))
     }
 
     pub(super) async fn delete(&self, key: &Key, condition: Option<Condition>) -> StoreResult<()> {
-        self.write(vec![WriteOp::Delete { key: key.clone(), condition }])
-            .await
-            .map(|_| ())
-            .map_err(single)
+        self.write(vec![WriteOp::Delete {
+            key: key.clone(),
+            condition,
+        }])
+        .await
+        .map(|_| ())
+        .map_err(single)
     }
 
     pub(super) async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
@@ -145,7 +162,9 @@ impl EmbeddedBackend {
                 let mut current = Vec::with_capacity(ops.len());
                 let mut failed = Vec::new();
                 for (i, op) in ops.iter().enumerate() {
-                    let key = op.key().ok_or_else(|| StoreError::Invalid("item without key".into()))?;
+                    let key = op
+                        .key()
+                        .ok_or_else(|| StoreError::Invalid("item without key".into()))?;
                     let existing = read(&items, &key)?;
                     let condition = match op {
                         WriteOp::Put { condition, .. }
@@ -187,22 +206,28 @@ impl EmbeddedBackend {
                     if let Some(old) = existing {
                         for (index, t) in table::INDEXES.iter().zip(indexes.iter_mut()) {
                             if let Some((ipk, isk)) = index_key(old, *index) {
-                                t.remove((ipk, isk, key.pk.as_str(), key.sk.as_str())).map_err(backend)?;
+                                t.remove((ipk, isk, key.pk.as_str(), key.sk.as_str()))
+                                    .map_err(backend)?;
                             }
                         }
                     }
                     match &new_item {
                         Some(item) => {
                             let bytes = serde_json::to_vec(item).map_err(backend)?;
-                            items.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(backend)?;
+                            items
+                                .insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice())
+                                .map_err(backend)?;
                             for (index, t) in table::INDEXES.iter().zip(indexes.iter_mut()) {
                                 if let Some((ipk, isk)) = index_key(item, *index) {
-                                    t.insert((ipk, isk, key.pk.as_str(), key.sk.as_str()), ()).map_err(backend)?;
+                                    t.insert((ipk, isk, key.pk.as_str(), key.sk.as_str()), ())
+                                        .map_err(backend)?;
                                 }
                             }
                         }
                         None => {
-                            items.remove((key.pk.as_str(), key.sk.as_str())).map_err(backend)?;
+                            items
+                                .remove((key.pk.as_str(), key.sk.as_str()))
+                                .map_err(backend)?;
                         }
                     }
                     results.push(new_item);
@@ -219,81 +244,103 @@ impl EmbeddedBackend {
             let tx = db.begin_read().map_err(backend)?;
             let items = tx.open_table(ITEMS).map_err(backend)?;
             let (lo, hi) = sk_bounds(&query.sk);
-            let now = now();
-            let mut out = Vec::new();
-            let mut more = false;
-            let mut push = |item: Item, out: &mut Vec<Item>| -> bool {
-                if out.len() == query.limit {
-                    more = true;
-                    return false;
-                }
-                if !expired(&item, now) {
-                    out.push(item);
-                }
-                true
-            };
-            match query.index {
+            let p = query.pk.as_str();
+            // Entries of the partition in query order: (sort key matched, item key, item bytes
+            // when the walk already has them).
+            let entries: Entries<'_> = match query.index {
                 None => {
-                    let c = query.cursor.as_ref().map(|c| cursor_table_key(c)).transpose()?;
+                    let c = query.cursor.as_ref().map(cursor_table_key).transpose()?;
                     let lower = match (&c, query.forward) {
-                        (Some(k), true) => Bound::Excluded((query.pk.as_str(), k.sk.as_str())),
-                        _ => Bound::Included((query.pk.as_str(), lo.as_str())),
+                        (Some(k), true) => Bound::Excluded((p, k.sk.as_str())),
+                        _ => Bound::Included((p, lo.as_str())),
                     };
                     let upper = match (&c, query.forward) {
-                        (Some(k), false) => Bound::Excluded((query.pk.as_str(), k.sk.as_str())),
-                        _ => Bound::Included((query.pk.as_str(), hi.as_str())),
+                        (Some(k), false) => Bound::Excluded((p, k.sk.as_str())),
+                        _ => Bound::Included((p, hi.as_str())),
                     };
-                    let range = items.range::<(&str, &str)>((lower, upper)).map_err(backend)?;
-                    let mut walk = |entry: Result<(redb::AccessGuard<(&str, &str)>, redb::AccessGuard<&[u8]>), redb::StorageError>| -> StoreResult<bool> {
-                        let (k, v) = entry.map_err(backend)?;
-                        let sk = k.value().1;
-                        if !sk_matches(&query.sk, sk) {
-                            return Ok(true);
-                        }
-                        let item: Item = serde_json::from_slice(v.value()).map_err(backend)?;
-                        Ok(push(item, &mut out))
-                    };
+                    let range = items
+                        .range::<(&str, &str)>((lower, upper))
+                        .map_err(backend)?;
+                    let it = range.map(|e| {
+                        let (k, v) = e.map_err(backend)?;
+                        let (pk, sk) = k.value();
+                        Ok((sk.to_string(), Key::new(pk, sk), Some(v.value().to_vec())))
+                    });
                     if query.forward {
-                        for e in range { if !walk(e)? { break; } }
+                        Box::new(it)
                     } else {
-                        for e in range.rev() { if !walk(e)? { break; } }
+                        Box::new(it.rev())
                     }
                 }
                 Some(index) => {
                     let t = tx.open_table(index_table(index)).map_err(backend)?;
-                    let c = query.cursor.as_ref().map(|c| cursor_index_key(c, index)).transpose()?;
-                    let p = query.pk.as_str();
+                    let c = query
+                        .cursor
+                        .as_ref()
+                        .map(|c| cursor_index_key(c, index))
+                        .transpose()?;
                     let lower = match (&c, query.forward) {
-                        (Some(k), true) => Bound::Excluded((p, k.1.as_str(), k.2.as_str(), k.3.as_str())),
+                        (Some(k), true) => {
+                            Bound::Excluded((p, k.1.as_str(), k.2.as_str(), k.3.as_str()))
+                        }
                         _ => Bound::Included((p, lo.as_str(), "", "")),
                     };
                     let upper = match (&c, query.forward) {
-                        (Some(k), false) => Bound::Excluded((p, k.1.as_str(), k.2.as_str(), k.3.as_str())),
+                        (Some(k), false) => {
+                            Bound::Excluded((p, k.1.as_str(), k.2.as_str(), k.3.as_str()))
+                        }
                         _ => Bound::Included((p, hi.as_str(), MAX, MAX)),
                     };
-                    let range = t.range::<(&str, &str, &str, &str)>((lower, upper)).map_err(backend)?;
-                    let mut walk = |entry: Result<(redb::AccessGuard<(&str, &str, &str, &str)>, redb::AccessGuard<()>), redb::StorageError>| -> StoreResult<bool> {
-                        let (k, _) = entry.map_err(backend)?;
+                    let range = t
+                        .range::<(&str, &str, &str, &str)>((lower, upper))
+                        .map_err(backend)?;
+                    let it = range.map(|e| {
+                        let (k, _) = e.map_err(backend)?;
                         let (_, isk, pk, sk) = k.value();
-                        if !sk_matches(&query.sk, isk) {
-                            return Ok(true);
-                        }
-                        let Some(item) = read(&items, &Key::new(pk, sk))? else { return Ok(true) };
-                        Ok(push(item, &mut out))
-                    };
+                        Ok((isk.to_string(), Key::new(pk, sk), None))
+                    });
                     if query.forward {
-                        for e in range { if !walk(e)? { break; } }
+                        Box::new(it)
                     } else {
-                        for e in range.rev() { if !walk(e)? { break; } }
+                        Box::new(it.rev())
                     }
                 }
+            };
+            let now = now();
+            let mut out = Vec::new();
+            let mut more = false;
+            for entry in entries {
+                let (sort_key, key, bytes) = entry?;
+                if !sk_matches(&query.sk, &sort_key) {
+                    continue;
+                }
+                if out.len() == query.limit {
+                    more = true;
+                    break;
+                }
+                let item = match bytes {
+                    Some(b) => serde_json::from_slice(&b).map_err(backend)?,
+                    None => match read(&items, &key)? {
+                        Some(item) => item,
+                        None => continue,
+                    },
+                };
+                if !expired(&item, now) {
+                    out.push(item);
+                }
             }
-            let cursor = if more { out.last().map(|i| cursor_of(i, query.index)) } else { None };
+            let cursor = if more {
+                out.last().map(|i| cursor_of(i, query.index))
+            } else {
+                None
+            };
             Ok(Page { items: out, cursor })
         })
         .await
     }
 }
+
+type Entries<'a> = Box<dyn Iterator<Item = StoreResult<(String, Key, Option<Vec<u8>>)>> + 'a>;
 
 /// Single operations report a failed condition as `ConditionFailed`, as DynamoDB does.
 fn single(e: StoreError) -> StoreError {
@@ -303,8 +350,14 @@ fn single(e: StoreError) -> StoreError {
     }
 }
 
-fn read(items: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>, key: &Key) -> StoreResult<Option<Item>> {
-    match items.get((key.pk.as_str(), key.sk.as_str())).map_err(backend)? {
+fn read(
+    items: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    key: &Key,
+) -> StoreResult<Option<Item>> {
+    match items
+        .get((key.pk.as_str(), key.sk.as_str()))
+        .map_err(backend)?
+    {
         Some(v) => Ok(Some(serde_json::from_slice(v.value()).map_err(backend)?)),
         None => Ok(None),
     }
@@ -350,15 +403,24 @@ pub(super) fn cursor_of(item: &Item, index: Option<Index>) -> Cursor {
 }
 
 fn cursor_field(c: &Cursor, name: &str) -> StoreResult<String> {
-    c.0.get(name).cloned().ok_or_else(|| StoreError::Invalid("cursor does not fit this query".into()))
+    c.0.get(name)
+        .cloned()
+        .ok_or_else(|| StoreError::Invalid("cursor does not fit this query".into()))
 }
 
 fn cursor_table_key(c: &Cursor) -> StoreResult<Key> {
-    Ok(Key::new(cursor_field(c, table::PK)?, cursor_field(c, table::SK)?))
+    Ok(Key::new(
+        cursor_field(c, table::PK)?,
+        cursor_field(c, table::SK)?,
+    ))
 }
 
 fn cursor_index_key(c: &Cursor, index: Index) -> StoreResult<(String, String, String, String)> {
     let (p, s) = index.attributes();
-    Ok((cursor_field(c, p)?, cursor_field(c, s)?, cursor_field(c, table::PK)?, cursor_field(c, table::SK)?))
+    Ok((
+        cursor_field(c, p)?,
+        cursor_field(c, s)?,
+        cursor_field(c, table::PK)?,
+        cursor_field(c, table::SK)?,
+    ))
 }
-

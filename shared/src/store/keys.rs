@@ -52,10 +52,16 @@ mod tests {
     #[test]
     fn key_shapes_are_stable() {
         assert_eq!(user("u1"), Key::new("USER#u1", "USER"));
-        assert_eq!(user_email("a@b.co"), Key::new("USEREMAIL#a@b.co", "USEREMAIL"));
+        assert_eq!(
+            user_email("a@b.co"),
+            Key::new("USEREMAIL#a@b.co", "USEREMAIL")
+        );
         assert_eq!(session("f"), Key::new("SESSION#f", "SESSION"));
         assert_eq!(reset_token("h"), Key::new("RESET#h", "RESET"));
-        assert_eq!(counter(ACTIVE_ADMINS), Key::new("COUNTER#active_admins", "COUNTER"));
+        assert_eq!(
+            counter(ACTIVE_ADMINS),
+            Key::new("COUNTER#active_admins", "COUNTER")
+        );
         assert_eq!(users_by_status("pending"), "USERS#pending");
     }
 }

@@ -33,7 +33,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 
     /// The key of a stored item, if it has one.
@@ -107,26 +110,45 @@ impl Update {
 /// One write inside an atomic transaction.
 #[derive(Clone, Debug)]
 pub enum WriteOp {
-    Put { item: Item, condition: Option<Condition> },
-    Update { key: Key, updates: Vec<Update>, condition: Option<Condition> },
-    Delete { key: Key, condition: Option<Condition> },
-    Check { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Option<Condition>,
+    },
+    Update {
+        key: Key,
+        updates: Vec<Update>,
+        condition: Option<Condition>,
+    },
+    Delete {
+        key: Key,
+        condition: Option<Condition>,
+    },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl WriteOp {
     pub fn key(&self) -> Option<Key> {
         match self {
             WriteOp::Put { item, .. } => Key::of(item),
-            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => {
-                Some(key.clone())
-            }
+            WriteOp::Update { key, .. }
+            | WriteOp::Delete { key, .. }
+            | WriteOp::Check { key, .. } => Some(key.clone()),
         }
     }
     pub fn put(item: Item) -> Self {
-        WriteOp::Put { item, condition: None }
+        WriteOp::Put {
+            item,
+            condition: None,
+        }
     }
     pub fn put_new(item: Item) -> Self {
-        WriteOp::Put { item, condition: Some(Condition::NotExists) }
+        WriteOp::Put {
+            item,
+            condition: Some(Condition::NotExists),
+        }
     }
 }
 
@@ -153,10 +175,20 @@ pub struct Query {
 
 impl Query {
     pub fn table(pk: impl Into<String>) -> Self {
-        Self { index: None, pk: pk.into(), sk: SkRange::All, forward: true, limit: 100, cursor: None }
+        Self {
+            index: None,
+            pk: pk.into(),
+            sk: SkRange::All,
+            forward: true,
+            limit: 100,
+            cursor: None,
+        }
     }
     pub fn index(index: Index, pk: impl Into<String>) -> Self {
-        Self { index: Some(index), ..Self::table(pk) }
+        Self {
+            index: Some(index),
+            ..Self::table(pk)
+        }
     }
     pub fn range(mut self, sk: SkRange) -> Self {
         self.sk = sk;
@@ -211,7 +243,10 @@ pub enum StoreError {
 impl StoreError {
     /// True when a condition (of any operation) failed.
     pub fn is_condition(&self) -> bool {
-        matches!(self, StoreError::ConditionFailed | StoreError::TransactionCanceled { .. })
+        matches!(
+            self,
+            StoreError::ConditionFailed | StoreError::TransactionCanceled { .. }
+        )
     }
     /// True when the condition of transaction operation `i` failed.
     pub fn failed_op(&self, i: usize) -> bool {
@@ -251,10 +286,16 @@ macro_rules! dispatch {
 
 impl Store {
     pub fn dynamo(backend: DynamoBackend) -> Self {
-        Self { backend: Backend::Dynamo(backend), round_trips: Arc::default() }
+        Self {
+            backend: Backend::Dynamo(backend),
+            round_trips: Arc::default(),
+        }
     }
     pub fn embedded(backend: EmbeddedBackend) -> Self {
-        Self { backend: Backend::Embedded(backend), round_trips: Arc::default() }
+        Self {
+            backend: Backend::Embedded(backend),
+            round_trips: Arc::default(),
+        }
     }
     /// An in-memory embedded store (unit tests, benchmarks).
     pub fn memory() -> Self {
@@ -312,11 +353,15 @@ impl Store {
             return Ok(Vec::new());
         }
         if keys.len() > MAX_BATCH_GET {
-            return Err(StoreError::Invalid(format!("batch get of more than {MAX_BATCH_GET} keys")));
+            return Err(StoreError::Invalid(format!(
+                "batch get of more than {MAX_BATCH_GET} keys"
+            )));
         }
         let found: Vec<Item> = dispatch!(self, batch_get(keys))?;
-        let mut by_key: std::collections::HashMap<Key, Item> =
-            found.into_iter().filter_map(|i| Key::of(&i).map(|k| (k, i))).collect();
+        let mut by_key: std::collections::HashMap<Key, Item> = found
+            .into_iter()
+            .filter_map(|i| Key::of(&i).map(|k| (k, i)))
+            .collect();
         Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
     }
 
@@ -333,9 +378,13 @@ impl Store {
         }
         let mut seen = std::collections::HashSet::new();
         for op in &ops {
-            let key = op.key().ok_or_else(|| StoreError::Invalid("item without pk/sk".into()))?;
+            let key = op
+                .key()
+                .ok_or_else(|| StoreError::Invalid("item without pk/sk".into()))?;
             if !seen.insert(key) {
-                return Err(StoreError::Invalid("two operations on one item in a transaction".into()));
+                return Err(StoreError::Invalid(
+                    "two operations on one item in a transaction".into(),
+                ));
             }
             match op {
                 WriteOp::Put { item, .. } => check_item(item)?,
@@ -355,7 +404,9 @@ fn check_item(item: &Item) -> StoreResult<()> {
         for attr in [key_attr.0, key_attr.1] {
             if let Some(v) = item.get(attr) {
                 if !v.is_string() {
-                    return Err(StoreError::Invalid(format!("index key {attr} must be a string")));
+                    return Err(StoreError::Invalid(format!(
+                        "index key {attr} must be a string"
+                    )));
                 }
             }
         }
@@ -366,10 +417,15 @@ fn check_item(item: &Item) -> StoreResult<()> {
 fn check_updates(updates: &[Update]) -> StoreResult<()> {
     for u in updates {
         let attr = match u {
-            Update::Set(a, _) | Update::SetIfMissing(a, _) | Update::Add(a, _) | Update::Remove(a) => a,
+            Update::Set(a, _)
+            | Update::SetIfMissing(a, _)
+            | Update::Add(a, _)
+            | Update::Remove(a) => a,
         };
         if attr == table::PK || attr == table::SK {
-            return Err(StoreError::Invalid("the primary key cannot be updated".into()));
+            return Err(StoreError::Invalid(
+                "the primary key cannot be updated".into(),
+            ));
         }
     }
     Ok(())
@@ -383,7 +439,9 @@ pub fn epoch_seconds(t: chrono::DateTime<chrono::Utc>) -> i64 {
 /// True when the item carries a TTL in the past: such items read as absent on both backends
 /// (DynamoDB deletes them within days; until then they must not be visible).
 pub(crate) fn expired(item: &Item, now: i64) -> bool {
-    item.get(table::TTL).and_then(Value::as_i64).is_some_and(|t| t <= now)
+    item.get(table::TTL)
+        .and_then(Value::as_i64)
+        .is_some_and(|t| t <= now)
 }
 
 /// Serialises a value into an item and adds its key.
@@ -391,7 +449,9 @@ pub fn to_item<T: Serialize>(key: &Key, value: &T) -> StoreResult<Item> {
     let Value::Object(mut map) =
         serde_json::to_value(value).map_err(|e| StoreError::Invalid(e.to_string()))?
     else {
-        return Err(StoreError::Invalid("entity must serialise to an object".into()));
+        return Err(StoreError::Invalid(
+            "entity must serialise to an object".into(),
+        ));
     };
     map.insert(table::PK.into(), Value::String(key.pk.clone()));
     map.insert(table::SK.into(), Value::String(key.sk.clone()));

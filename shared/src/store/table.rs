@@ -46,5 +46,9 @@ pub struct TableSpec {
     pub ttl_attribute: &'static str,
 }
 
-pub const TABLE: TableSpec =
-    TableSpec { partition_key: PK, sort_key: SK, indexes: &INDEXES, ttl_attribute: TTL };
+pub const TABLE: TableSpec = TableSpec {
+    partition_key: PK,
+    sort_key: SK,
+    indexes: &INDEXES,
+    ttl_attribute: TTL,
+};

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): release-builds the function binaries, the hello-world baseline and
+# the benchmark, then prints sizes, start-up times and in-process latencies as Markdown.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p erp-auth -p erp-users -p erp-hello -p erp-bench
+exec target/release/erp-bench target/release

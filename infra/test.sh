@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The full test suite, as CI runs it (.ci/run calls this script).
+# Installs what the tests need (moto[server] for the AWS emulator, cfn-lint), then:
+# format check, clippy with -D warnings, every test on both storage backends (the tests start
+# a single-threaded moto_server on a free 127.0.0.1 port and it exits with them), cfn-lint.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pip=()
+python3 -c 'import moto.moto_server.werkzeug_app, werkzeug' 2>/dev/null || need_pip+=('moto[server]>=5.1,<6')
+command -v cfn-lint >/dev/null 2>&1 || need_pip+=('cfn-lint')
+if [ ${#need_pip[@]} -gt 0 ]; then
+  echo "==> pip install ${need_pip[*]}"
+  python3 -m pip install --quiet "${need_pip[@]}"
+fi
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo test (embedded store and DynamoDB on moto)"
+cargo test --workspace --locked
+echo "==> cfn-lint template.yaml"
+cfn-lint template.yaml
+echo "==> all checks passed"
