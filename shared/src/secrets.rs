@@ -90,6 +90,7 @@ pub struct Secrets {
     source: SecretSource,
     client: Option<aws_sdk_secretsmanager::Client>,
     cache: Arc<RwLock<Option<Cached>>>,
+    ttl: Duration,
 }
 
 impl Secrets {
@@ -104,7 +105,14 @@ impl Secrets {
             source,
             client,
             cache: Arc::default(),
+            ttl: CACHE_TTL,
         }
+    }
+
+    /// Changes how long a read secret is reused (tests of rotation use zero).
+    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
     }
 
     /// Fixed keys (tests and benchmarks).
@@ -113,9 +121,10 @@ impl Secrets {
             source: SecretSource::Inline(String::new()),
             client: None,
             cache: Arc::default(),
+            ttl: Duration::MAX,
         };
         *s.cache.try_write().expect("fresh lock") = Some(Cached {
-            at: Instant::now() + Duration::from_secs(100 * 365 * 86400),
+            at: Instant::now(),
             keys: Arc::new(keys),
         });
         s
@@ -123,13 +132,13 @@ impl Secrets {
 
     pub async fn signing_keys(&self) -> Result<Arc<SigningKeys>, SecretError> {
         if let Some(c) = self.cache.read().await.as_ref() {
-            if c.at.elapsed() < CACHE_TTL || c.at > Instant::now() {
+            if c.at.elapsed() < self.ttl {
                 return Ok(c.keys.clone());
             }
         }
         let mut cache = self.cache.write().await;
         if let Some(c) = cache.as_ref() {
-            if c.at.elapsed() < CACHE_TTL {
+            if c.at.elapsed() < self.ttl {
                 return Ok(c.keys.clone());
             }
         }

@@ -101,6 +101,19 @@ pub async fn fresh_store(backend: Backend) -> Store {
     }
 }
 
+/// Creates a secret on the emulator and returns its ARN.
+pub async fn create_secret(sdk: &aws_config::SdkConfig, name: &str, value: &str) -> String {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let out = client
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create secret");
+    out.arn.expect("secret arn")
+}
+
 pub fn test_secret_json() -> String {
     json!({ "kid": "test-1", "signing_key": "test-signing-key-0123456789abcdefghijklmnop" })
         .to_string()
@@ -145,8 +158,17 @@ impl TestApp {
         let data_dir = std::env::temp_dir().join(format!("erp-test-{tag}"));
         let mut config = test_config(data_dir.clone());
         configure(&mut config);
-        let secrets = Secrets::new(config.secrets.clone().expect("secret"), None);
         let store = fresh_store(backend).await;
+        let secrets = match backend {
+            Backend::Embedded => Secrets::new(config.secrets.clone().expect("secret"), None),
+            // On the emulator the signing keys come from Secrets Manager, as on AWS.
+            Backend::Dynamo => {
+                let sdk = moto_sdk().await;
+                let id = create_secret(&sdk, &format!("erp-test-{tag}"), &test_secret_json()).await;
+                config.secrets = Some(SecretSource::SecretsManager(id.clone()));
+                Secrets::new(SecretSource::SecretsManager(id), Some(&sdk))
+            }
+        };
         let mailer = match backend {
             Backend::Embedded => Mailer::Files {
                 dir: data_dir.join("outbox"),
