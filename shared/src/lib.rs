@@ -2,6 +2,7 @@
 //! email and secrets. Functions depend on this crate, never on each other.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod domain;

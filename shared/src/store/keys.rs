@@ -9,6 +9,10 @@
 //! | password reset / invite token | `RESET#<sha256 of token>` | `RESET` | TTL |
 //! | counter | `COUNTER#<name>` | `COUNTER` | |
 //! | outbox message | `OUTBOX#<id>` | `OUTBOX` | gsi1: `OUTBOX#pending` / `<created>#<id>` (sparse) |
+//! | audit record | `AUDIT#<entity type>#<entity id>` | `<at>#<id>` | gsi1: `AUDIT` / `<at>#<id>`; gsi2: `AUDITACTOR#<actor>` / `<at>#<id>` |
+//! | customer | `CUSTOMER#<id>` | `CUSTOMER` | gsi1: `CUSTOMERS#<status>` / `<lower name>#<id>`; gsi2: `CUSTOMERS#<status>` / `<created>#<id>`; gsi3: `CUSTOMERS#<status>` / `<email>#<id>` |
+//! | product | `PRODUCT#<id>` | `PRODUCT` | gsi1: `PRODUCTS#<status>` / `<lower name>#<id>`; gsi2: `PRODUCTS#<status>` / `<created>#<id>`; gsi3: `PRODUCTS#<status>` / `<lower sku>` |
+//! | SKU guard | `PRODUCTSKU#<lower sku>` | `PRODUCTSKU` | |
 
 use super::Key;
 
@@ -32,6 +36,34 @@ pub fn counter(name: &str) -> Key {
 }
 pub fn outbox(id: &str) -> Key {
     Key::new(format!("OUTBOX#{id}"), "OUTBOX")
+}
+
+pub fn audit(entity_type: &str, entity_id: &str, sk: &str) -> Key {
+    Key::new(audit_partition(entity_type, entity_id), sk)
+}
+pub fn audit_partition(entity_type: &str, entity_id: &str) -> String {
+    format!("AUDIT#{entity_type}#{entity_id}")
+}
+/// Index partition of every audit record (the activity feed).
+pub const AUDIT_FEED: &str = "AUDIT";
+pub fn audit_by_actor(actor_id: &str) -> String {
+    format!("AUDITACTOR#{actor_id}")
+}
+
+pub fn customer(id: &str) -> Key {
+    Key::new(format!("CUSTOMER#{id}"), "CUSTOMER")
+}
+pub fn customers(status: &str) -> String {
+    format!("CUSTOMERS#{status}")
+}
+pub fn product(id: &str) -> Key {
+    Key::new(format!("PRODUCT#{id}"), "PRODUCT")
+}
+pub fn products(status: &str) -> String {
+    format!("PRODUCTS#{status}")
+}
+pub fn product_sku(sku_lower: &str) -> Key {
+    Key::new(format!("PRODUCTSKU#{sku_lower}"), "PRODUCTSKU")
 }
 
 /// Index partition listing users of one status.
