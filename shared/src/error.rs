@@ -205,3 +205,39 @@ mod tests {
         assert_eq!(v["errors"][0]["field"], "email");
     }
 }
+
+/// Collects field errors while parsing input, so a client sees every problem at once.
+#[derive(Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value, or records the message against the field.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(FieldError { field: field.into(), message: e.to_string() });
+                None
+            }
+        }
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Err(422)` with every recorded error, if any.
+    pub fn finish(self) -> Result<(), Problem> {
+        if self.errors.is_empty() { Ok(()) } else { Err(Problem::validation(self.errors)) }
+    }
+}

@@ -10,6 +10,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 pub mod lambda;
+pub mod listing;
 pub mod observability;
 pub mod secrets;
 pub mod state;

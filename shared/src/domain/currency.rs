@@ -164,25 +164,24 @@ const CURRENCIES: &[(&str, u8)] = &[
 /// An ISO 4217 currency code (upper case).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Currency(&'static str, u8);
+pub struct Currency(u16);
 
 impl Currency {
     pub fn parse(input: &str) -> Result<Currency, &'static str> {
         let code = input.trim().to_ascii_uppercase();
         CURRENCIES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map(|(c, d)| Currency(c, *d))
-            .ok_or("must be an ISO 4217 currency code such as EUR or USD")
+            .binary_search_by(|(c, _)| (*c).cmp(code.as_str()))
+            .map(|i| Currency(i as u16))
+            .map_err(|_| "must be an ISO 4217 currency code such as EUR or USD")
     }
 
     pub fn code(self) -> &'static str {
-        self.0
+        CURRENCIES[self.0 as usize].0
     }
 
     /// Digits after the decimal point (0 for JPY, 3 for KWD).
     pub fn minor_units(self) -> u8 {
-        self.1
+        CURRENCIES[self.0 as usize].1
     }
 }
 
@@ -195,13 +194,13 @@ impl TryFrom<String> for Currency {
 
 impl From<Currency> for String {
     fn from(c: Currency) -> String {
-        c.0.to_string()
+        c.code().to_string()
     }
 }
 
 impl std::fmt::Display for Currency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.code())
     }
 }
 

@@ -1,9 +1,14 @@
 //! Entities and value types. No HTTP, no AWS SDK, no table here.
 
 pub mod currency;
+pub mod customer;
 pub mod email;
+pub mod product;
+pub mod text;
 pub mod user;
 
 pub use currency::Currency;
+pub use customer::{Customer, RecordStatus};
 pub use email::Email;
+pub use product::Product;
 pub use user::{User, UserStatus};

@@ -2,9 +2,11 @@
 //! cursors, the route table with per-route access, request ids.
 
 pub mod cursor;
+pub mod etag;
 pub mod extract;
 pub mod router;
 
 pub use cursor::{CursorCodec, ListParams, ListResponse};
+pub use etag::{Created, IfMatch, Tagged};
 pub use extract::{ClientIp, Json, Path, Query, RequestId};
 pub use router::{ApiRouter, RouteSpec};

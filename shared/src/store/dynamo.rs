@@ -14,7 +14,7 @@ use serde_json::{Number, Value};
 
 use super::{
     Condition, Item, Key, Page, Query, SkRange, StoreError, StoreResult, Update, WriteOp,
-    embedded::cursor_of, expired, table,
+    cursor_of, expired, table,
 };
 
 #[derive(Clone)]

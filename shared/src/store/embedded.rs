@@ -13,7 +13,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 
 use super::{
     Condition, Cursor, Index, Item, Key, Page, Query, SkRange, StoreError, StoreResult, Update,
-    WriteOp, eval, expired, table,
+    WriteOp, cursor_of, eval, expired, table,
 };
 
 const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
@@ -384,22 +384,6 @@ fn sk_matches(range: &SkRange, sk: &str) -> bool {
         SkRange::BeginsWith(p) => sk.starts_with(p.as_str()),
         SkRange::Between(a, b) => a.as_str() <= sk && sk <= b.as_str(),
     }
-}
-
-/// The cursor of an item: its primary key plus, for index queries, its index key. The
-/// DynamoDB backend builds the same map, so cursors mean the same on both.
-pub(super) fn cursor_of(item: &Item, index: Option<Index>) -> Cursor {
-    let mut attrs = vec![table::PK, table::SK];
-    if let Some(index) = index {
-        let (p, s) = index.attributes();
-        attrs.extend([p, s]);
-    }
-    Cursor(
-        attrs
-            .into_iter()
-            .filter_map(|a| Some((a.to_string(), item.get(a)?.as_str()?.to_string())))
-            .collect(),
-    )
 }
 
 fn cursor_field(c: &Cursor, name: &str) -> StoreResult<String> {

@@ -463,3 +463,20 @@ pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> StoreResult<T> {
     serde_json::from_value(Value::Object(item))
         .map_err(|e| StoreError::Backend(format!("stored item does not match its type: {e}")))
 }
+
+/// The cursor of an item: its primary key plus, for index queries, its index key. The
+/// DynamoDB backend builds the same map, so cursors mean the same on both.
+pub fn cursor_of(item: &Item, index: Option<Index>) -> Cursor {
+    let mut attrs = vec![table::PK, table::SK];
+    if let Some(index) = index {
+        let (p, s) = index.attributes();
+        attrs.extend([p, s]);
+    }
+    Cursor(
+        attrs
+            .into_iter()
+            .filter_map(|a| Some((a.to_string(), item.get(a)?.as_str()?.to_string())))
+            .collect(),
+    )
+}
+
