@@ -17,13 +17,24 @@ use erp_shared::state::AppState;
 
 /// Every function's routes, mounted at the paths `template.yaml` gives API Gateway.
 pub fn function_routes() -> ApiRouter {
-    erp_auth::routes().merge(erp_users::routes())
+    erp_auth::routes()
+        .merge(erp_users::routes())
+        .merge(erp_customers::routes())
+        .merge(erp_products::routes())
+        .merge(erp_audit::routes())
 }
 
 /// The API document of every function, merged.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = erp_auth::openapi();
-    doc.merge(erp_users::openapi());
+    for part in [
+        erp_users::openapi(),
+        erp_customers::openapi(),
+        erp_products::openapi(),
+        erp_audit::openapi(),
+    ] {
+        doc.merge(part);
+    }
     doc.info.title = "ERP API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description =

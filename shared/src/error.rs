@@ -222,14 +222,20 @@ impl Fields {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                self.errors.push(FieldError { field: field.into(), message: e.to_string() });
+                self.errors.push(FieldError {
+                    field: field.into(),
+                    message: e.to_string(),
+                });
                 None
             }
         }
     }
 
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError { field: field.into(), message: message.into() });
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     pub fn is_ok(&self) -> bool {
@@ -238,6 +244,10 @@ impl Fields {
 
     /// `Err(422)` with every recorded error, if any.
     pub fn finish(self) -> Result<(), Problem> {
-        if self.errors.is_empty() { Ok(()) } else { Err(Problem::validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::validation(self.errors))
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod email;

@@ -83,6 +83,9 @@ fn each_function_binary_serves_its_own_routes() {
     };
     assert_eq!(binary_routes("auth"), code(erp_auth::routes()));
     assert_eq!(binary_routes("users"), code(erp_users::routes()));
+    assert_eq!(binary_routes("customers"), code(erp_customers::routes()));
+    assert_eq!(binary_routes("products"), code(erp_products::routes()));
+    assert_eq!(binary_routes("audit"), code(erp_audit::routes()));
 }
 
 #[test]

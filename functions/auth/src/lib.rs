@@ -12,6 +12,7 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use erp_shared::accounts::{self, TokenPurpose};
+use erp_shared::audit::{self, Actor};
 use erp_shared::auth::token::ACCESS_TTL_SECS;
 use erp_shared::auth::{Access, Permission, Principal, password};
 use erp_shared::config::RegistrationMode;
@@ -121,6 +122,7 @@ fn validate(errors: &mut Vec<FieldError>, field: &str, r: Result<(), String>) {
               (status = 422, body = ProblemBody)))]
 async fn register(
     State(state): State<AppState>,
+    actor: Actor,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
     if state.config.registration == RegistrationMode::Closed {
@@ -153,11 +155,15 @@ async fn register(
     };
     let hash = password::hash_async(req.password).await;
     let user = accounts::new_user(email, name, None, UserStatus::Pending, Some(hash));
-    match state
-        .store
-        .transact(accounts::create_user_ops(&user)?)
-        .await
-    {
+    let mut ops = accounts::create_user_ops(&user)?;
+    ops.push(audit::record(
+        &actor,
+        "user.registered",
+        "user",
+        &user.id,
+        audit::diff(None, Some(&user)),
+    )?);
+    match state.store.transact(ops).await {
         Ok(()) => tracing::info!(user_id = %user.id, "registration pending approval"),
         // Taken email: answer exactly as for a new one, so registration reveals no accounts.
         Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {}
@@ -195,6 +201,7 @@ pub struct TokenResponse {
               (status = 429, body = ProblemBody, description = "account temporarily locked")))]
 async fn login(
     State(state): State<AppState>,
+    actor: Actor,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let Ok(email) = Email::parse(&req.email) else {
@@ -230,7 +237,12 @@ async fn login(
     };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = password::verify_async(req.password, stored).await;
-    let Some(user) = user.filter(|_| password_ok) else {
+    if !password_ok {
+        // The subject of a failed login: the account, or the address when there is none.
+        let (entity_type, entity_id) = match &user {
+            Some(u) => ("user", u.id.clone()),
+            None => ("login", email.to_string()),
+        };
         let updated = state
             .store
             .update(
@@ -244,23 +256,37 @@ async fn login(
             .await?;
         let failures = updated.get("failures").and_then(Value::as_i64).unwrap_or(1);
         let secs = lock_secs(failures);
+        let mut ops = vec![audit::record(
+            &actor,
+            "user.login_failed",
+            entity_type,
+            &entity_id,
+            Vec::new(),
+        )?];
         if secs > 0 {
-            state
-                .store
-                .update(
-                    &lock_key,
-                    vec![Update::set("locked_until", now + secs)],
-                    None,
-                )
-                .await?;
+            ops.push(WriteOp::Update {
+                key: lock_key.clone(),
+                updates: vec![Update::set("locked_until", now + secs)],
+                condition: None,
+            });
+            ops.push(audit::record(
+                &actor,
+                "user.locked",
+                entity_type,
+                &entity_id,
+                Vec::new(),
+            )?);
             tracing::warn!(
                 failures,
                 lock_secs = secs,
                 "login locked after repeated failures"
             );
         }
+        state.store.transact(ops).await?;
         return Err(Problem::invalid_credentials());
-    };
+    }
+    // A password only verifies against a stored user.
+    let user = user.ok_or_else(Problem::invalid_credentials)?;
     match user.status {
         UserStatus::Active => {}
         UserStatus::Pending => {
@@ -286,7 +312,16 @@ async fn login(
         .role
         .ok_or_else(|| Problem::internal("active user without a role"))?;
     let (refresh_token, session_op) = sessions::start(&user)?;
-    let mut ops = vec![session_op];
+    let mut ops = vec![
+        session_op,
+        audit::record(
+            &actor.as_user(&user.id, user.role),
+            "user.login",
+            "user",
+            &user.id,
+            Vec::new(),
+        )?,
+    ];
     if lock.is_some() {
         ops.push(WriteOp::Delete {
             key: lock_key,
@@ -387,6 +422,7 @@ pub struct ResetRequest {
     responses((status = 202, body = Accepted)))]
 async fn reset_request(
     State(state): State<AppState>,
+    actor: Actor,
     Json(req): Json<ResetRequest>,
 ) -> ApiResult<Response> {
     let accepted = (
@@ -419,7 +455,17 @@ async fn reset_request(
         accounts::RESET_TTL_SECS / 60,
     );
     let (outbox_id, outbox_op) = outbox::enqueue("password_reset", message)?;
-    state.store.transact(vec![token_op, outbox_op]).await?;
+    let audit_op = audit::record(
+        &actor,
+        "user.password_reset_requested",
+        "user",
+        &user.id,
+        Vec::new(),
+    )?;
+    state
+        .store
+        .transact(vec![token_op, outbox_op, audit_op])
+        .await?;
     tracing::info!(user_id = %user.id, "password reset requested");
     state.deliver_now(&[outbox_id]).await;
     Ok(accepted)
@@ -439,6 +485,7 @@ pub struct ResetConfirm {
               (status = 422, body = ProblemBody, description = "weak password")))]
 async fn reset_confirm(
     State(state): State<AppState>,
+    actor: Actor,
     Json(req): Json<ResetConfirm>,
 ) -> ApiResult<StatusCode> {
     let invalid = || {
@@ -477,6 +524,18 @@ async fn reset_confirm(
         condition: None,
     });
     let token_op = ops.len() - 2;
+    let action = match token.purpose {
+        TokenPurpose::PasswordReset => "user.password_reset",
+        TokenPurpose::Invite => "user.invite_accepted",
+    };
+    let actor = actor.as_user(&before.id, before.role);
+    ops.push(audit::record(
+        &actor,
+        action,
+        "user",
+        &before.id,
+        audit::diff(Some(&before), Some(&after)),
+    )?);
     match state.store.transact(ops).await {
         Ok(()) => {}
         Err(e) if e.failed_op(token_op) => return Err(invalid()),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use erp_shared::accounts::{self, TokenPurpose};
+use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission, Role};
 use erp_shared::domain::user::parse_name;
 use erp_shared::domain::{Email, User, UserStatus};
@@ -151,6 +152,7 @@ pub struct InviteRequest {
               (status = 422, body = ProblemBody)))]
 async fn invite_user(
     State(state): State<AppState>,
+    actor: Actor,
     Json(req): Json<InviteRequest>,
 ) -> ApiResult<Response> {
     let mut errors = Vec::new();
@@ -181,7 +183,17 @@ async fn invite_user(
     );
     let (outbox_id, outbox_op) = outbox::enqueue("invite", message)?;
     let mut ops = accounts::create_user_ops(&user)?;
-    ops.extend([token_op, outbox_op]);
+    ops.extend([
+        token_op,
+        outbox_op,
+        audit::record(
+            &actor,
+            "user.invited",
+            "user",
+            &user.id,
+            audit::diff(None, Some(&user)),
+        )?,
+    ]);
     match state.store.transact(ops).await {
         Ok(()) => {}
         Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {
@@ -216,8 +228,21 @@ async fn get_user(
     Ok(Json(load(&state, &id).await?.into()))
 }
 
-async fn save(state: &AppState, before: &User, mut after: User) -> ApiResult<Json<UserView>> {
-    let ops = accounts::save_user_ops(before, &mut after)?;
+async fn save(
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    before: &User,
+    mut after: User,
+) -> ApiResult<Json<UserView>> {
+    let mut ops = accounts::save_user_ops(before, &mut after)?;
+    ops.push(audit::record(
+        actor,
+        action,
+        "user",
+        &after.id,
+        audit::diff(Some(before), Some(&after)),
+    )?);
     state
         .store
         .transact(ops)
@@ -237,6 +262,7 @@ pub struct ApproveRequest {
     responses((status = 200, body = UserView), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "not pending")))]
 async fn approve_user(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     Json(req): Json<ApproveRequest>,
 ) -> ApiResult<Json<UserView>> {
@@ -251,7 +277,7 @@ async fn approve_user(
     after.status = UserStatus::Active;
     after.role = Some(req.role);
     tracing::info!(user_id = %id, role = req.role.as_str(), "registration approved");
-    save(&state, &before, after).await
+    save(&state, &actor, "user.approved", &before, after).await
 }
 
 /// Reject a pending registration.
@@ -259,6 +285,7 @@ async fn approve_user(
     responses((status = 200, body = UserView), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "not pending")))]
 async fn reject_user(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<UserView>> {
     let before = load(&state, &id).await?;
@@ -271,7 +298,7 @@ async fn reject_user(
     let mut after = before.clone();
     after.status = UserStatus::Rejected;
     tracing::info!(user_id = %id, "registration rejected");
-    save(&state, &before, after).await
+    save(&state, &actor, "user.rejected", &before, after).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -290,6 +317,7 @@ pub struct PatchUser {
               (status = 422, body = ProblemBody)))]
 async fn patch_user(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     Json(req): Json<PatchUser>,
 ) -> ApiResult<Json<UserView>> {
@@ -324,5 +352,5 @@ async fn patch_user(
         }
     }
     tracing::info!(user_id = %id, role = ?after.role, status = after.status.as_str(), "user updated");
-    save(&state, &before, after).await
+    save(&state, &actor, "user.updated", &before, after).await
 }

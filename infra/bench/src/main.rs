@@ -23,7 +23,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const FUNCTIONS: &[&str] = &["auth", "users"];
+const FUNCTIONS: &[&str] = &["auth", "users", "customers", "products", "audit"];
 const STARTS: usize = 30;
 
 fn main() {

@@ -24,7 +24,9 @@ impl RecordStatus {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [RecordStatus::Active, RecordStatus::Archived].into_iter().find(|v| v.as_str() == s)
+        [RecordStatus::Active, RecordStatus::Archived]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -44,12 +46,28 @@ pub struct Address {
 impl Address {
     fn parse(a: &Address, field: &str, f: &mut Fields) -> Option<Address> {
         let line1 = f.check(&format!("{field}.line1"), text::text(&a.line1, 200, false));
-        let line2 = f.check(&format!("{field}.line2"), text::optional_text(a.line2.as_deref(), 200, false));
+        let line2 = f.check(
+            &format!("{field}.line2"),
+            text::optional_text(a.line2.as_deref(), 200, false),
+        );
         let city = f.check(&format!("{field}.city"), text::text(&a.city, 100, false));
-        let region = f.check(&format!("{field}.region"), text::optional_text(a.region.as_deref(), 100, false));
-        let postal_code = f.check(&format!("{field}.postal_code"), text::text(&a.postal_code, 20, false));
+        let region = f.check(
+            &format!("{field}.region"),
+            text::optional_text(a.region.as_deref(), 100, false),
+        );
+        let postal_code = f.check(
+            &format!("{field}.postal_code"),
+            text::text(&a.postal_code, 20, false),
+        );
         let country = f.check(&format!("{field}.country"), text::country(&a.country));
-        Some(Address { line1: line1?, line2: line2?, city: city?, region: region?, postal_code: postal_code?, country: country? })
+        Some(Address {
+            line1: line1?,
+            line2: line2?,
+            city: city?,
+            region: region?,
+            postal_code: postal_code?,
+            country: country?,
+        })
     }
 }
 
@@ -111,7 +129,11 @@ pub struct CustomerFields {
 impl CustomerFields {
     /// Applies the fields to `base` (a blank customer for a create). Every invalid field is
     /// reported at once.
-    pub fn apply(&self, base: &Customer, creating: bool) -> Result<Customer, crate::error::Problem> {
+    pub fn apply(
+        &self,
+        base: &Customer,
+        creating: bool,
+    ) -> Result<Customer, crate::error::Problem> {
         let mut f = Fields::new();
         let mut c = base.clone();
         match &self.name {
@@ -136,13 +158,19 @@ impl CustomerFields {
             };
         }
         if let Some(a) = &self.billing_address {
-            c.billing_address = a.as_ref().and_then(|a| Address::parse(a, "billing_address", &mut f));
+            c.billing_address = a
+                .as_ref()
+                .and_then(|a| Address::parse(a, "billing_address", &mut f));
         }
         if let Some(a) = &self.shipping_address {
-            c.shipping_address = a.as_ref().and_then(|a| Address::parse(a, "shipping_address", &mut f));
+            c.shipping_address = a
+                .as_ref()
+                .and_then(|a| Address::parse(a, "shipping_address", &mut f));
         }
         if let Some(t) = &self.tax_id {
-            c.tax_id = f.check("tax_id", text::optional_text(t.as_deref(), 50, false)).flatten();
+            c.tax_id = f
+                .check("tax_id", text::optional_text(t.as_deref(), 50, false))
+                .flatten();
         }
         match &self.currency {
             Some(cur) => {
@@ -156,11 +184,16 @@ impl CustomerFields {
         if let Some(days) = self.payment_terms_days {
             match u32::try_from(days) {
                 Ok(d) if d <= MAX_PAYMENT_TERMS_DAYS => c.payment_terms_days = d,
-                _ => f.error("payment_terms_days", format!("must be between 0 and {MAX_PAYMENT_TERMS_DAYS}")),
+                _ => f.error(
+                    "payment_terms_days",
+                    format!("must be between 0 and {MAX_PAYMENT_TERMS_DAYS}"),
+                ),
             }
         }
         if let Some(n) = &self.notes {
-            c.notes = f.check("notes", text::optional_text(n.as_deref(), 2000, true)).flatten();
+            c.notes = f
+                .check("notes", text::optional_text(n.as_deref(), 2000, true))
+                .flatten();
         }
         if let Some(ids) = &self.external_ids {
             if let Some(ids) = f.check("external_ids", text::external_ids(ids)) {
@@ -206,10 +239,14 @@ mod tests {
     #[test]
     fn create_needs_name_and_currency_and_reports_every_bad_field() {
         let blank = Customer::blank("c1".into(), "t".into());
-        let err = fields(serde_json::json!({"email": "nope", "payment_terms_days": -1})).apply(&blank, true).unwrap_err();
+        let err = fields(serde_json::json!({"email": "nope", "payment_terms_days": -1}))
+            .apply(&blank, true)
+            .unwrap_err();
         let names: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(names, ["name", "email", "currency", "payment_terms_days"]);
-        let ok = fields(serde_json::json!({"name": " Acme ", "currency": "gbp"})).apply(&blank, true).unwrap();
+        let ok = fields(serde_json::json!({"name": " Acme ", "currency": "gbp"}))
+            .apply(&blank, true)
+            .unwrap();
         assert_eq!(ok.name, "Acme");
         assert_eq!(ok.currency.code(), "GBP");
     }
@@ -219,7 +256,9 @@ mod tests {
         let mut base = Customer::blank("c1".into(), "t".into());
         base.phone = Some("+1 555 0100".into());
         base.notes = Some("vip".into());
-        let c = fields(serde_json::json!({"phone": null})).apply(&base, false).unwrap();
+        let c = fields(serde_json::json!({"phone": null}))
+            .apply(&base, false)
+            .unwrap();
         assert_eq!(c.phone, None);
         assert_eq!(c.notes.as_deref(), Some("vip"));
         let err = fields(serde_json::json!({"billing_address": {"line1": "", "city": "X", "postal_code": "1", "country": "FRA"}}))

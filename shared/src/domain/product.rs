@@ -45,14 +45,22 @@ pub struct Product {
 /// SKU rule: 1-64 characters of letters, digits and `-_./`.
 pub fn sku(input: &str) -> Result<String, String> {
     let s = input.trim();
-    if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+    if s.is_empty()
+        || s.len() > 64
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
         return Err("must be 1-64 characters of letters, digits and - _ . /".into());
     }
     Ok(s.to_string())
 }
 
 pub fn tax_rate(input: &str) -> Result<Decimal, String> {
-    let d: Decimal = input.trim().parse().map_err(|_| "must be a decimal percentage such as 20 or 7.5".to_string())?;
+    let d: Decimal = input
+        .trim()
+        .parse()
+        .map_err(|_| "must be a decimal percentage such as 20 or 7.5".to_string())?;
     if d.is_sign_negative() || d > Decimal::ONE_HUNDRED || d.scale() > 4 {
         return Err("must be between 0 and 100 with at most 4 decimals".into());
     }
@@ -96,17 +104,26 @@ impl ProductFields {
             None => required(&mut f, "sku"),
         }
         match &self.name {
-            Some(n) => p.name = f.check("name", text::text(n, 200, false)).unwrap_or_default(),
+            Some(n) => {
+                p.name = f
+                    .check("name", text::text(n, 200, false))
+                    .unwrap_or_default()
+            }
             None => required(&mut f, "name"),
         }
         if let Some(d) = &self.description {
-            p.description = f.check("description", text::optional_text(d.as_deref(), 4000, true)).flatten();
+            p.description = f
+                .check("description", text::optional_text(d.as_deref(), 4000, true))
+                .flatten();
         }
         match &self.unit_price {
             Some(m) => {
                 match m.amount {
                     Some(a) if (0..=MAX_AMOUNT).contains(&a) => p.unit_price.amount = a,
-                    Some(_) => f.error("unit_price.amount", "must be between 0 and 10^13 minor units"),
+                    Some(_) => f.error(
+                        "unit_price.amount",
+                        "must be between 0 and 10^13 minor units",
+                    ),
                     None => f.error("unit_price.amount", "is required"),
                 }
                 match &m.currency {
@@ -155,7 +172,10 @@ impl Product {
             sku: String::new(),
             name: String::new(),
             description: None,
-            unit_price: Money { amount: 0, currency: Currency::parse("EUR").expect("EUR") },
+            unit_price: Money {
+                amount: 0,
+                currency: Currency::parse("EUR").expect("EUR"),
+            },
             tax_rate: Decimal::ZERO,
             unit: "unit".into(),
             active: true,
@@ -167,7 +187,11 @@ impl Product {
     }
 
     pub fn status(&self) -> super::RecordStatus {
-        if self.active { super::RecordStatus::Active } else { super::RecordStatus::Archived }
+        if self.active {
+            super::RecordStatus::Active
+        } else {
+            super::RecordStatus::Archived
+        }
     }
 }
 
@@ -189,9 +213,15 @@ mod tests {
     #[test]
     fn negative_prices_and_missing_fields_are_reported() {
         let blank = Product::blank("p".into(), "t".into());
-        let f: ProductFields = serde_json::from_value(serde_json::json!({"unit_price": {"amount": -5, "currency": "EURO"}})).unwrap();
+        let f: ProductFields = serde_json::from_value(
+            serde_json::json!({"unit_price": {"amount": -5, "currency": "EURO"}}),
+        )
+        .unwrap();
         let err = f.apply(&blank, true).unwrap_err();
         let names: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["sku", "name", "unit_price.amount", "unit_price.currency"]);
+        assert_eq!(
+            names,
+            ["sku", "name", "unit_price.amount", "unit_price.currency"]
+        );
     }
 }

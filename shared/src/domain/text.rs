@@ -22,14 +22,20 @@ pub fn text(input: &str, max: usize, multiline: bool) -> Result<String, String> 
     if s.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if s.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) {
+    if s.chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
+    {
         return Err("must not contain control characters".into());
     }
     Ok(s.to_string())
 }
 
 /// Optional text: empty means none.
-pub fn optional_text(input: Option<&str>, max: usize, multiline: bool) -> Result<Option<String>, String> {
+pub fn optional_text(
+    input: Option<&str>,
+    max: usize,
+    multiline: bool,
+) -> Result<Option<String>, String> {
     match input.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => text(s, max, multiline).map(Some),
@@ -39,7 +45,10 @@ pub fn optional_text(input: Option<&str>, max: usize, multiline: bool) -> Result
 pub fn phone(input: &str) -> Result<String, String> {
     let s = input.trim();
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    let allowed = s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
+    let allowed = s
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
     if !allowed || !(5..=20).contains(&digits) || s.len() > 40 {
         return Err("must be a phone number (digits, spaces, + - ( ) .)".into());
     }
@@ -65,11 +74,17 @@ pub fn external_ids(input: &BTreeMap<String, String>) -> Result<BTreeMap<String,
     }
     let mut out = BTreeMap::new();
     for (k, v) in input {
-        let key_ok = !k.is_empty() && k.len() <= 32 && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let key_ok = !k.is_empty()
+            && k.len() <= 32
+            && k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !key_ok {
             return Err("system names are 1-32 characters of a-z, 0-9 and _".into());
         }
-        out.insert(k.clone(), text(v, 255, false).map_err(|e| format!("{k}: {e}"))?);
+        out.insert(
+            k.clone(),
+            text(v, 255, false).map_err(|e| format!("{k}: {e}"))?,
+        );
     }
     Ok(out)
 }

@@ -54,7 +54,11 @@ pub struct IfMatch(pub i64);
 impl IfMatch {
     /// 412 unless the stored version is the expected one.
     pub fn check(self, current: i64) -> Result<(), Problem> {
-        if self.0 == current { Ok(()) } else { Err(stale()) }
+        if self.0 == current {
+            Ok(())
+        } else {
+            Err(stale())
+        }
     }
 }
 

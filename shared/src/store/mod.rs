@@ -479,4 +479,3 @@ pub fn cursor_of(item: &Item, index: Option<Index>) -> Cursor {
             .collect(),
     )
 }
-
