@@ -4,7 +4,10 @@
 //!   `GET /2018-06-01/runtime/invocation/next` against a stand-in Runtime API (median of 30),
 //!   for every function and for a bare `lambda_http` hello-world built with the same profile;
 //! - p50/p99 latency of endpoints in-process on the embedded backend (redb file), and the
-//!   store round trips each makes.
+//!   store round trips each makes;
+//! - the same for the customers endpoints (create, get, list, search, a page deep in the
+//!   list) on a separate store loaded with 10,000 customers through the API, and how long
+//!   loading them took.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -39,6 +42,7 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(latency());
+    rt.block_on(customers());
 }
 
 fn zipped_size(path: &Path) -> u64 {
@@ -197,10 +201,14 @@ impl Bench {
     }
 }
 
-async fn latency() {
-    let dir = std::env::temp_dir().join(format!("erp-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("bench dir");
-    let config = erp_tests::test_config(dir.clone());
+const ADMIN_EMAIL: &str = "admin@bench.example.com";
+const ADMIN_PASSWORD: &str = "benchmark-passphrase-1";
+
+/// A fresh embedded (redb file) store in `dir` with the admin account, and the local router
+/// over it.
+async fn open_bench(dir: &Path) -> Bench {
+    std::fs::create_dir_all(dir).expect("bench dir");
+    let config = erp_tests::test_config(dir.to_path_buf());
     let store = Store::embedded(EmbeddedBackend::open(&dir.join("bench.redb")).expect("redb"));
     let secrets = Secrets::new(config.secrets.clone().expect("secret"), None);
     let mailer = Mailer::Files {
@@ -208,29 +216,41 @@ async fn latency() {
         from: "erp@example.com".into(),
     };
     let state = AppState::assemble(config, store.clone(), secrets, mailer);
-    let bench = Bench {
-        router: erp_local::router(state.clone()),
-        store,
-    };
-    let password = "benchmark-passphrase-1";
-    let email = "admin@bench.example.com";
     erp_shared::accounts::bootstrap_admin(
         &state.store,
-        erp_shared::domain::Email::parse(email).expect("email"),
+        erp_shared::domain::Email::parse(ADMIN_EMAIL).expect("email"),
         "Admin",
-        password,
+        ADMIN_PASSWORD,
     )
     .await
     .expect("admin");
-    let (_, login) = bench
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": email, "password": password})),
-        )
-        .await;
-    let token = login["access_token"].as_str().expect("token").to_string();
+    Bench {
+        router: erp_local::router(state),
+        store,
+    }
+}
+
+impl Bench {
+    /// Logs the admin in and returns a fresh access token (valid for 15 minutes).
+    async fn admin_token(&self) -> String {
+        let (status, login) = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
+            )
+            .await;
+        assert!(status.is_success(), "login: {status}");
+        login["access_token"].as_str().expect("token").to_string()
+    }
+}
+
+async fn latency() {
+    let dir = std::env::temp_dir().join(format!("erp-bench-{}", std::process::id()));
+    let bench = open_bench(&dir).await;
+    let (email, password) = (ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = bench.admin_token().await;
 
     println!("## In-process latency (embedded redb store, release build)\n");
     println!("| endpoint | requests | p50 | p99 | store round trips |\n|---|---|---|---|---|");
@@ -257,6 +277,187 @@ async fn latency() {
                     .await
                     .0
                 }
+            },
+        )
+        .await;
+    println!();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Customers loaded before the customer measurements.
+const CUSTOMERS: usize = 10_000;
+/// First words of customer names, cycled so a prefix search (`q=acme`) returns a realistic
+/// share (1 in 20) of the customers.
+const NAME_WORDS: &[&str] = &[
+    "Acme",
+    "Beta",
+    "Cobalt",
+    "Delta",
+    "Evergreen",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Orion",
+    "Pioneer",
+    "Quartz",
+    "Riverside",
+    "Summit",
+    "Titan",
+];
+const CURRENCIES: &[&str] = &["EUR", "USD", "GBP", "CHF"];
+
+fn customer_body(i: usize) -> Value {
+    json!({
+        "name": format!("{} {i:05} Ltd", NAME_WORDS[i % NAME_WORDS.len()]),
+        "currency": CURRENCIES[i % CURRENCIES.len()],
+        "email": format!("c{i:05}@example.com"),
+    })
+}
+
+/// Customers endpoints in-process on their own embedded store holding [`CUSTOMERS`]
+/// customers, created through the API.
+async fn customers() {
+    let dir = std::env::temp_dir().join(format!("erp-bench-customers-{}", std::process::id()));
+    let bench = open_bench(&dir).await;
+    let token = bench.admin_token().await;
+
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(CUSTOMERS);
+    for i in 0..CUSTOMERS {
+        let (status, body) = bench
+            .call(
+                "POST",
+                "/api/v1/customers",
+                Some(&token),
+                Some(customer_body(i)),
+            )
+            .await;
+        assert!(status.is_success(), "create customer {i}: {status} {body}");
+        ids.push(body["id"].as_str().expect("customer id").to_string());
+    }
+    let load = started.elapsed();
+
+    println!("## Customers on a store of 10,000 customers (embedded redb, release build)\n");
+    println!(
+        "Loading {CUSTOMERS} customers (sequential `POST /api/v1/customers`): {:.2} s, {:.0} customers/s.\n",
+        load.as_secs_f64(),
+        CUSTOMERS as f64 / load.as_secs_f64()
+    );
+    println!("| endpoint | requests | p50 | p99 | store round trips |\n|---|---|---|---|---|");
+
+    // Access tokens last 15 minutes: log in again before each measured section.
+    let token = bench.admin_token().await;
+    let mut next = CUSTOMERS;
+    bench
+        .measure("POST /api/v1/customers", 500, |_| {
+            let b = &bench;
+            let t = token.clone();
+            let body = customer_body(next);
+            next += 1;
+            async move {
+                b.call("POST", "/api/v1/customers", Some(&t), Some(body))
+                    .await
+                    .0
+            }
+        })
+        .await;
+
+    let token = bench.admin_token().await;
+    bench
+        .measure("GET /api/v1/customers/{id}", 2000, |i| {
+            let b = &bench;
+            let t = token.clone();
+            // Spread reads over the whole store (7919 is prime, so this visits every id).
+            let path = format!(
+                "/api/v1/customers/{}",
+                ids[i.wrapping_mul(7919) % ids.len()]
+            );
+            async move { b.call("GET", &path, Some(&t), None).await.0 }
+        })
+        .await;
+
+    let token = bench.admin_token().await;
+    bench
+        .measure(
+            "GET /api/v1/customers?limit=25 (first page by name)",
+            500,
+            |_| {
+                let b = &bench;
+                let t = token.clone();
+                async move {
+                    b.call("GET", "/api/v1/customers?limit=25", Some(&t), None)
+                        .await
+                        .0
+                }
+            },
+        )
+        .await;
+
+    let token = bench.admin_token().await;
+    let (_, hits) = bench
+        .call(
+            "GET",
+            "/api/v1/customers?q=acme&limit=25",
+            Some(&token),
+            None,
+        )
+        .await;
+    let found = hits["items"].as_array().map_or(0, Vec::len);
+    assert_eq!(found, 25, "q=acme should fill a page");
+    bench
+        .measure(
+            "GET /api/v1/customers?q=acme&limit=25 (name prefix)",
+            500,
+            |_| {
+                let b = &bench;
+                let t = token.clone();
+                async move {
+                    b.call("GET", "/api/v1/customers?q=acme&limit=25", Some(&t), None)
+                        .await
+                        .0
+                }
+            },
+        )
+        .await;
+
+    // The cursor of page 200: walk pages 1 to 199 once.
+    let token = bench.admin_token().await;
+    let mut cursor: Option<String> = None;
+    for page in 1..200 {
+        let path = match &cursor {
+            None => "/api/v1/customers?limit=25".to_string(),
+            Some(c) => format!("/api/v1/customers?limit=25&cursor={c}"),
+        };
+        let (status, body) = bench.call("GET", &path, Some(&token), None).await;
+        assert!(status.is_success(), "page {page}: {status}");
+        cursor = Some(
+            body["next_cursor"]
+                .as_str()
+                .unwrap_or_else(|| panic!("page {page} has no next_cursor"))
+                .to_string(),
+        );
+    }
+    let page200 = format!(
+        "/api/v1/customers?limit=25&cursor={}",
+        cursor.expect("cursor of page 200")
+    );
+    let (_, body) = bench.call("GET", &page200, Some(&token), None).await;
+    assert_eq!(body["items"].as_array().map_or(0, Vec::len), 25);
+    bench
+        .measure(
+            "GET /api/v1/customers?limit=25&cursor=… (page 200 by name)",
+            200,
+            |_| {
+                let b = &bench;
+                let t = token.clone();
+                let path = page200.clone();
+                async move { b.call("GET", &path, Some(&t), None).await.0 }
             },
         )
         .await;

@@ -192,6 +192,11 @@ impl DynamoBackend {
                 let v = expr.value(Value::String(p.clone()));
                 key_cond.push_str(&format!(" AND begins_with({sk_name}, {v})"));
             }
+            // DynamoDB refuses empty key values: an empty lower bound is no lower bound.
+            SkRange::Between(a, b) if a.is_empty() => {
+                let vb = expr.value(Value::String(b.clone()));
+                key_cond.push_str(&format!(" AND {sk_name} <= {vb}"));
+            }
             SkRange::Between(a, b) => {
                 let va = expr.value(Value::String(a.clone()));
                 let vb = expr.value(Value::String(b.clone()));

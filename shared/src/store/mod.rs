@@ -343,6 +343,13 @@ impl Store {
         if query.limit == 0 {
             return Err(StoreError::Invalid("query limit must be positive".into()));
         }
+        // Normalised here so both backends agree (DynamoDB refuses an empty prefix and an
+        // inverted range; an empty prefix matches everything, an inverted range nothing).
+        let query = match &query.sk {
+            SkRange::BeginsWith(p) if p.is_empty() => query.range(SkRange::All),
+            SkRange::Between(a, b) if a > b => return Ok(Page::default()),
+            _ => query,
+        };
         dispatch!(self, query(query))
     }
 
