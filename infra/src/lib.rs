@@ -22,6 +22,9 @@ pub fn function_routes() -> ApiRouter {
         .merge(erp_customers::routes())
         .merge(erp_products::routes())
         .merge(erp_audit::routes())
+        .merge(erp_orders::routes())
+        .merge(erp_invoices::routes())
+        .merge(erp_payments::routes())
 }
 
 /// The API document of every function, merged.
@@ -32,6 +35,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         erp_customers::openapi(),
         erp_products::openapi(),
         erp_audit::openapi(),
+        erp_orders::openapi(),
+        erp_invoices::openapi(),
+        erp_payments::openapi(),
     ] {
         doc.merge(part);
     }

@@ -50,6 +50,10 @@ pub struct Config {
     pub jwt_audience: String,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// The company's time zone: business dates (issue, due, "today") are calendar dates here.
+    pub time_zone: chrono_tz::Tz,
+    /// Rounding of line amounts: `half_up` (default) or `half_even`.
+    pub rounding: crate::domain::money::Rounding,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +107,25 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError("ERP_MAX_BODY_BYTES must be a number".into()))?,
         };
+        let time_zone = match get("ERP_TIME_ZONE") {
+            None => chrono_tz::UTC,
+            Some(tz) => tz.parse::<chrono_tz::Tz>().map_err(|_| {
+                ConfigError(format!(
+                    "ERP_TIME_ZONE must be an IANA time zone, not {tz:?}"
+                ))
+            })?,
+        };
+        let rounding = match get("ERP_ROUNDING") {
+            None => crate::domain::money::Rounding::default(),
+            Some(r) => crate::domain::money::Rounding::parse(&r).ok_or_else(|| {
+                ConfigError(format!(
+                    "ERP_ROUNDING must be half_up or half_even, not {r:?}"
+                ))
+            })?,
+        };
         Ok(Self {
+            time_zone,
+            rounding,
             store,
             table_name: get("ERP_TABLE_NAME").unwrap_or_else(|| "erp".into()),
             data_dir: PathBuf::from(get("ERP_DATA_DIR").unwrap_or_else(|| ".erp-data".into())),
@@ -179,6 +201,19 @@ mod tests {
         assert!(cfg(&[("ERP_STORE", "postgres")]).is_err());
         assert!(cfg(&[("ERP_REGISTRATION_MODE", "open")]).is_err());
         assert!(cfg(&[("ERP_MAX_BODY_BYTES", "lots")]).is_err());
+    }
+
+    #[test]
+    fn time_zone_and_rounding_are_typed() {
+        let c = cfg(&[
+            ("ERP_TIME_ZONE", "Pacific/Honolulu"),
+            ("ERP_ROUNDING", "half_even"),
+        ])
+        .unwrap();
+        assert_eq!(c.time_zone, chrono_tz::Pacific::Honolulu);
+        assert_eq!(c.rounding, crate::domain::money::Rounding::HalfEven);
+        assert!(cfg(&[("ERP_TIME_ZONE", "Mars/Olympus")]).is_err());
+        assert!(cfg(&[("ERP_ROUNDING", "up")]).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod http;
 pub mod lambda;
 pub mod listing;
 pub mod observability;
+pub mod sales;
 pub mod secrets;
 pub mod state;
 pub mod store;

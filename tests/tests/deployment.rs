@@ -86,6 +86,9 @@ fn each_function_binary_serves_its_own_routes() {
     assert_eq!(binary_routes("customers"), code(erp_customers::routes()));
     assert_eq!(binary_routes("products"), code(erp_products::routes()));
     assert_eq!(binary_routes("audit"), code(erp_audit::routes()));
+    assert_eq!(binary_routes("orders"), code(erp_orders::routes()));
+    assert_eq!(binary_routes("invoices"), code(erp_invoices::routes()));
+    assert_eq!(binary_routes("payments"), code(erp_payments::routes()));
 }
 
 #[test]

@@ -26,7 +26,16 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const FUNCTIONS: &[&str] = &["auth", "users", "customers", "products", "audit"];
+const FUNCTIONS: &[&str] = &[
+    "auth",
+    "users",
+    "customers",
+    "products",
+    "audit",
+    "orders",
+    "invoices",
+    "payments",
+];
 const STARTS: usize = 30;
 
 fn main() {

@@ -3,7 +3,9 @@
 pub mod currency;
 pub mod customer;
 pub mod email;
+pub mod money;
 pub mod product;
+pub mod sales;
 pub mod text;
 pub mod user;
 

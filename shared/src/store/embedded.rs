@@ -20,6 +20,7 @@ const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items"
 const GSI1: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi1");
 const GSI2: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi2");
 const GSI3: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi3");
+const GSI4: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi4");
 
 fn index_table(
     index: Index,
@@ -28,6 +29,7 @@ fn index_table(
         Index::Gsi1 => GSI1,
         Index::Gsi2 => GSI2,
         Index::Gsi3 => GSI3,
+        Index::Gsi4 => GSI4,
     }
 }
 

@@ -12,6 +12,11 @@
 //! | audit record | `AUDIT#<entity type>#<entity id>` | `<at>#<id>` | gsi1: `AUDIT` / `<at>#<id>`; gsi2: `AUDITACTOR#<actor>` / `<at>#<id>` |
 //! | customer | `CUSTOMER#<id>` | `CUSTOMER` | gsi1: `CUSTOMERS#<status>` / `<lower name>#<id>`; gsi2: `CUSTOMERS#<status>` / `<created>#<id>`; gsi3: `CUSTOMERS#<status>` / `<email>#<id>` |
 //! | product | `PRODUCT#<id>` | `PRODUCT` | gsi1: `PRODUCTS#<status>` / `<lower name>#<id>`; gsi2: `PRODUCTS#<status>` / `<created>#<id>`; gsi3: `PRODUCTS#<status>` / `<lower sku>` |
+//! | order | `ORDER#<id>` | `ORDER` | gsi1 `ORDERS#<status>`, gsi2 `ORDERS#CUSTOMER#<id>`, gsi4 `ORDERS`; all `<created>#<id>` |
+//! | invoice | `INVOICE#<id>` | `INVOICE` | gsi1 `INVOICES#<status>`, gsi2 `INVOICES#CUSTOMER#<id>`, gsi4 `INVOICES`: `<date>#<id>`; gsi3 `INVOICENUMBERS` / `<number>` once issued |
+//! | payment | `INVOICE#<invoice id>` | `PAYMENT#<date>#<id>` | gsi1 `PAYMENTS`, gsi2 `PAYMENTS#CUSTOMER#<id>`: `<date>#<id>` |
+//! | idempotency | `IDEMP#<scope>#<key>` | `IDEMP` | TTL 24 h |
+//! | daily rollup | `STATS#<date>` | `TOTALS`, `CUSTOMER#<id>`, `PRODUCTS#<shard>` | |
 //! | SKU guard | `PRODUCTSKU#<lower sku>` | `PRODUCTSKU` | |
 
 use super::Key;
@@ -64,6 +69,52 @@ pub fn products(status: &str) -> String {
 }
 pub fn product_sku(sku_lower: &str) -> Key {
     Key::new(format!("PRODUCTSKU#{sku_lower}"), "PRODUCTSKU")
+}
+
+pub fn order(id: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), "ORDER")
+}
+pub fn orders(status: &str) -> String {
+    format!("ORDERS#{status}")
+}
+pub fn orders_of_customer(customer_id: &str) -> String {
+    format!("ORDERS#CUSTOMER#{customer_id}")
+}
+pub const ALL_ORDERS: &str = "ORDERS";
+
+pub fn invoice(id: &str) -> Key {
+    Key::new(invoice_partition(id), "INVOICE")
+}
+pub fn invoice_partition(id: &str) -> String {
+    format!("INVOICE#{id}")
+}
+pub fn invoices(status: &str) -> String {
+    format!("INVOICES#{status}")
+}
+pub fn invoices_of_customer(customer_id: &str) -> String {
+    format!("INVOICES#CUSTOMER#{customer_id}")
+}
+pub const ALL_INVOICES: &str = "INVOICES";
+pub const INVOICE_NUMBERS: &str = "INVOICENUMBERS";
+/// A payment lives in its invoice's partition: the invoice and its payments in one Query.
+pub fn payment(invoice_id: &str, date: &str, payment_id: &str) -> Key {
+    Key::new(
+        invoice_partition(invoice_id),
+        format!("PAYMENT#{date}#{payment_id}"),
+    )
+}
+pub const PAYMENT_PREFIX: &str = "PAYMENT#";
+pub const ALL_PAYMENTS: &str = "PAYMENTS";
+pub fn payments_of_customer(customer_id: &str) -> String {
+    format!("PAYMENTS#CUSTOMER#{customer_id}")
+}
+/// Stored result of a request made with an `Idempotency-Key`.
+pub fn idempotency(scope: &str, key: &str) -> Key {
+    Key::new(format!("IDEMP#{scope}#{key}"), "IDEMP")
+}
+/// Daily rollups: `TOTALS`, `CUSTOMER#<id>`, `PRODUCTS#<shard>`.
+pub fn stats(date: &str, sk: &str) -> Key {
+    Key::new(format!("STATS#{date}"), sk)
 }
 
 /// Index partition listing users of one status.

@@ -14,11 +14,13 @@ pub enum Index {
     Gsi1,
     /// Second listing index: lets one entity be listed two ways (e.g. by name and by date).
     Gsi2,
-    /// Third listing index (external ids, sparse indexes).
+    /// Third listing index (second search keys, sparse indexes).
     Gsi3,
+    /// Fourth listing index (a collection's "all" view).
+    Gsi4,
 }
 
-pub const INDEXES: [Index; 3] = [Index::Gsi1, Index::Gsi2, Index::Gsi3];
+pub const INDEXES: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
 
 impl Index {
     pub fn name(self) -> &'static str {
@@ -26,6 +28,7 @@ impl Index {
             Index::Gsi1 => "gsi1",
             Index::Gsi2 => "gsi2",
             Index::Gsi3 => "gsi3",
+            Index::Gsi4 => "gsi4",
         }
     }
     /// (partition key attribute, sort key attribute)
@@ -34,6 +37,7 @@ impl Index {
             Index::Gsi1 => ("gsi1pk", "gsi1sk"),
             Index::Gsi2 => ("gsi2pk", "gsi2sk"),
             Index::Gsi3 => ("gsi3pk", "gsi3sk"),
+            Index::Gsi4 => ("gsi4pk", "gsi4sk"),
         }
     }
 }

@@ -1,0 +1,706 @@
+//! Function `invoices`: drafts, issuing with gapless numbers, voiding and credit notes.
+//! `overdue` is derived from the due date in the company's time zone.
+
+use axum::extract::State;
+use axum::http::Method;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use erp_shared::accounts::now_rfc3339;
+use erp_shared::audit::{self, Actor, Change};
+use erp_shared::auth::{Access, Permission};
+use erp_shared::catalog;
+use erp_shared::domain::money::{Discount, Line, Totals, totals};
+use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
+use erp_shared::domain::{Currency, RecordStatus, text};
+use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
+use erp_shared::http::etag::stale;
+use erp_shared::http::{
+    ApiRouter, Created, CursorCodec, IfMatch, Json, ListParams, ListResponse, Path, Query, Tagged,
+};
+use erp_shared::listing::{self, Source};
+use erp_shared::sales::{self, DocumentFilter, LineRequest, Rollup};
+use erp_shared::state::AppState;
+use erp_shared::store::{self, Condition, Index, Item, SkRange, WriteOp, from_item, keys};
+
+const READ: Access = Access::Permission(Permission::InvoicesRead);
+const WRITE: Access = Access::Permission(Permission::InvoicesWrite);
+const ISSUE: Access = Access::Permission(Permission::InvoicesIssue);
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .route(Method::GET, "/api/v1/invoices", READ, list_invoices)
+        .route(Method::POST, "/api/v1/invoices", WRITE, create_invoice)
+        .route(Method::GET, "/api/v1/invoices/{id}", READ, get_invoice)
+        .route(Method::PATCH, "/api/v1/invoices/{id}", WRITE, patch_invoice)
+        .route(
+            Method::POST,
+            "/api/v1/invoices/{id}/issue",
+            ISSUE,
+            issue_invoice,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/invoices/{id}/void",
+            ISSUE,
+            void_invoice,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/invoices/{id}/credit-note",
+            ISSUE,
+            credit_note,
+        )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_invoices,
+        create_invoice,
+        get_invoice,
+        patch_invoice,
+        issue_invoice,
+        void_invoice,
+        credit_note
+    ),
+    components(schemas(
+        InvoiceView,
+        Invoice,
+        InvoiceStatus,
+        InvoiceKind,
+        Line,
+        Totals,
+        Discount,
+        LineRequest,
+        CreateInvoice,
+        PatchInvoice,
+        IssueRequest,
+        CreditRequest,
+        ProblemBody,
+        FieldError
+    ))
+)]
+struct ApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// An invoice as the API shows it: the stored document plus `overdue`.
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceView {
+    #[serde(flatten)]
+    pub invoice: Invoice,
+    /// Open and past its due date in the company's time zone.
+    pub overdue: bool,
+}
+
+fn view(state: &AppState, invoice: Invoice) -> InvoiceView {
+    let overdue = invoice.is_overdue(sales::today(state.config.time_zone));
+    InvoiceView { invoice, overdue }
+}
+
+/// List invoices, newest issue date first: by status (`overdue` too), customer, issue and
+/// due date ranges, number prefix and total.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(DocumentFilter), security(("bearer" = [])),
+    responses((status = 200, body = ListResponse<InvoiceView>), (status = 400, body = ProblemBody), (status = 422, body = ProblemBody)))]
+async fn list_invoices(
+    State(state): State<AppState>,
+    Query(q): Query<DocumentFilter>,
+) -> ApiResult<Json<ListResponse<InvoiceView>>> {
+    let limit = ListParams {
+        limit: q.limit,
+        cursor: None,
+    }
+    .limit()?;
+    let mut f = Fields::new();
+    let overdue = q.status.as_deref() == Some("overdue");
+    let status = match q.status.as_deref() {
+        None | Some("overdue") => None,
+        Some(s) => f.check(
+            "status",
+            InvoiceStatus::parse(s)
+                .ok_or("must be draft, issued, partially_paid, paid, void or overdue"),
+        ),
+    };
+    let from = sales::parse_date("from", q.from.as_deref(), &mut f);
+    let to = sales::parse_date("to", q.to.as_deref(), &mut f);
+    let due_from = sales::parse_date("due_from", q.due_from.as_deref(), &mut f);
+    let due_to = sales::parse_date("due_to", q.due_to.as_deref(), &mut f);
+    let forward = match q.sort.as_deref() {
+        None | Some("-date") => false,
+        Some("date") => true,
+        Some(_) => {
+            f.error("sort", "must be date or -date");
+            false
+        }
+    };
+    let number = q
+        .number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_uppercase);
+    if number.as_ref().is_some_and(|n| n.len() > 40) {
+        f.error("number", "must be at most 40 characters");
+    }
+    if q.customer_id
+        .as_deref()
+        .is_some_and(|c| c.is_empty() || c.len() > 64)
+    {
+        f.error("customer_id", "must be a customer id");
+    }
+    f.finish()?;
+    let today = sales::today(state.config.time_zone);
+    let range = SkRange::Between(
+        from.map(|d| d.to_string()).unwrap_or_default(),
+        format!(
+            "{}~",
+            to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into())
+        ),
+    );
+    let (min, max, customer) = (q.amount_min, q.amount_max, q.customer_id.clone());
+    let (fd, td) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
+    // Everything not served by the chosen index is checked here (see the README's costs).
+    let keep = move |i: &Item| {
+        let total = sales::item_total(i);
+        let date = listing::attr(i, "issue_date")
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                listing::attr(i, "created_at")
+                    .unwrap_or_default()
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_string()
+            });
+        let due = listing::attr(i, "due_date").unwrap_or_default().to_string();
+        let st = listing::attr(i, "status").unwrap_or_default();
+        min.is_none_or(|m| total >= m)
+            && max.is_none_or(|m| total <= m)
+            && customer
+                .as_deref()
+                .is_none_or(|c| listing::attr(i, "customer_id") == Some(c))
+            && status.is_none_or(|s| st == s.as_str())
+            && (!overdue
+                || (InvoiceStatus::parse(st).is_some_and(|s| s.is_open())
+                    && !due.is_empty()
+                    && due < today.to_string()))
+            && due_from.is_none_or(|d| !due.is_empty() && due >= d.to_string())
+            && due_to.is_none_or(|d| !due.is_empty() && due <= d.to_string())
+            && fd.as_deref().is_none_or(|d| date.as_str() >= d)
+            && td.as_deref().is_none_or(|d| date.as_str() <= d)
+    };
+    let sources = if let Some(n) = &number {
+        vec![Source::filtered(
+            store::Query::index(Index::Gsi3, keys::INVOICE_NUMBERS)
+                .range(SkRange::BeginsWith(n.clone()))
+                .forward(forward),
+            keep,
+        )]
+    } else if let Some(c) = &q.customer_id {
+        vec![Source::filtered(
+            store::Query::index(Index::Gsi2, keys::invoices_of_customer(c))
+                .range(range)
+                .forward(forward),
+            keep,
+        )]
+    } else if overdue {
+        let keep2 = keep.clone();
+        vec![
+            Source::filtered(
+                store::Query::index(Index::Gsi1, keys::invoices("issued"))
+                    .range(range.clone())
+                    .forward(forward),
+                keep,
+            ),
+            Source::filtered(
+                store::Query::index(Index::Gsi1, keys::invoices("partially_paid"))
+                    .range(range)
+                    .forward(forward),
+                keep2,
+            ),
+        ]
+    } else if let Some(s) = status {
+        vec![Source::filtered(
+            store::Query::index(Index::Gsi1, keys::invoices(s.as_str()))
+                .range(range)
+                .forward(forward),
+            keep,
+        )]
+    } else {
+        vec![Source::filtered(
+            store::Query::index(Index::Gsi4, keys::ALL_INVOICES)
+                .range(range)
+                .forward(forward),
+            keep,
+        )]
+    };
+    let scope = format!(
+        "invoices?{:?}",
+        (
+            &q.status,
+            &q.customer_id,
+            from,
+            to,
+            due_from,
+            due_to,
+            &number,
+            q.amount_min,
+            q.amount_max,
+            forward
+        )
+    );
+    let keys_ = state
+        .tokens
+        .secrets()
+        .signing_keys()
+        .await
+        .map_err(Problem::internal)?;
+    let codec = CursorCodec::new(&keys_);
+    let cursor = codec.decode_opt(&scope, q.cursor.as_deref())?;
+    let page = listing::list(&state.store, sources, limit, cursor).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|i| from_item::<Invoice>(i).map(|inv| view(&state, inv)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(ListResponse {
+        items,
+        next_cursor: page.cursor.map(|c| codec.encode(&scope, &c)),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateInvoice {
+    pub customer_id: String,
+    /// ISO 4217; defaults to the customer's currency.
+    pub currency: Option<String>,
+    pub lines: Vec<LineRequest>,
+    pub notes: Option<String>,
+    /// `YYYY-MM-DD`; defaults to the issue date plus the customer's payment terms.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<NaiveDate>,
+}
+
+fn notes(f: &mut Fields, n: Option<&str>) -> Option<String> {
+    f.check("notes", text::optional_text(n, 2000, true))
+        .flatten()
+}
+
+fn line_changes(changes: Vec<Change>, before: usize, after: usize) -> Vec<Change> {
+    changes
+        .into_iter()
+        .map(|mut c| {
+            if c.field == "lines" {
+                c.old = serde_json::json!({ "count": before });
+                c.new = serde_json::json!({ "count": after });
+            }
+            c
+        })
+        .collect()
+}
+
+/// Create a draft invoice (no number yet).
+#[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", request_body = CreateInvoice, security(("bearer" = [])),
+    responses((status = 201, body = InvoiceView, headers(("ETag" = String))), (status = 422, body = ProblemBody)))]
+async fn create_invoice(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(req): Json<CreateInvoice>,
+) -> ApiResult<Created<InvoiceView>> {
+    let customer = catalog::get_customer(&state.store, &req.customer_id)
+        .await?
+        .ok_or_else(|| Problem::field("customer_id", "no such customer"))?;
+    if customer.status == RecordStatus::Archived {
+        return Err(Problem::field("customer_id", "the customer is archived"));
+    }
+    let mut f = Fields::new();
+    let currency = match &req.currency {
+        Some(c) => f.check("currency", Currency::parse(c)),
+        None => Some(customer.currency),
+    };
+    let notes = notes(&mut f, req.notes.as_deref());
+    f.finish()?;
+    let currency = currency.expect("checked");
+    let lines =
+        sales::resolve_lines(&state.store, currency, &req.lines, state.config.rounding).await?;
+    let now = now_rfc3339();
+    let t = totals(&lines);
+    let invoice = Invoice {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: InvoiceKind::Invoice,
+        number: None,
+        order_id: None,
+        credited_invoice_id: None,
+        customer_id: customer.id.clone(),
+        customer_name: customer.name.clone(),
+        currency,
+        lines,
+        totals: t,
+        notes,
+        status: InvoiceStatus::Draft,
+        issue_date: None,
+        due_date: req.due_date,
+        payment_terms_days: customer.payment_terms_days,
+        amount_paid: 0,
+        amount_credited: 0,
+        balance_due: t.total,
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    let changes = line_changes(audit::diff(None, Some(&invoice)), 0, invoice.lines.len());
+    let ops = vec![
+        WriteOp::put_new(sales::invoice_item(&invoice)?),
+        audit::record(&actor, "invoice.created", "invoice", &invoice.id, changes)?,
+    ];
+    state.store.transact(ops).await?;
+    Ok(Created(
+        format!("/api/v1/invoices/{}", invoice.id),
+        invoice.version,
+        view(&state, invoice),
+    ))
+}
+
+async fn load(state: &AppState, id: &str) -> ApiResult<Invoice> {
+    sales::get_invoice(&state.store, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("The invoice"))
+}
+
+/// One invoice (or credit note) with its `ETag`.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = InvoiceView, headers(("ETag" = String))), (status = 404, body = ProblemBody)))]
+async fn get_invoice(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Tagged<InvoiceView>> {
+    let i = load(&state, &id).await?;
+    Ok(Tagged(i.version, view(&state, i)))
+}
+
+/// The version-checked write of an invoice, its audit record and `extra` writes.
+fn save_ops(
+    actor: &Actor,
+    action: &str,
+    before: &Invoice,
+    after: &mut Invoice,
+    mut extra: Vec<WriteOp>,
+) -> ApiResult<Vec<WriteOp>> {
+    after.version = before.version + 1;
+    after.updated_at = now_rfc3339();
+    let changes = line_changes(
+        audit::diff(Some(before), Some(&*after)),
+        before.lines.len(),
+        after.lines.len(),
+    );
+    let mut ops = vec![
+        WriteOp::Put {
+            item: sales::invoice_item(after)?,
+            condition: Some(Condition::version_is(before.version)),
+        },
+        audit::record(actor, action, "invoice", &after.id, changes)?,
+    ];
+    ops.append(&mut extra);
+    Ok(ops)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PatchInvoice {
+    /// Replaces every line.
+    pub lines: Option<Vec<LineRequest>>,
+    pub notes: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Edit a draft invoice. Issued invoices are immutable (use a credit note). Needs `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/invoices/{id}", tag = "invoices", params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body = PatchInvoice, security(("bearer" = [])),
+    responses((status = 200, body = InvoiceView, headers(("ETag" = String))), (status = 404, body = ProblemBody),
+              (status = 409, body = ProblemBody, description = "not a draft"), (status = 412, body = ProblemBody),
+              (status = 428, body = ProblemBody), (status = 422, body = ProblemBody)))]
+async fn patch_invoice(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    Json(req): Json<PatchInvoice>,
+) -> ApiResult<Tagged<InvoiceView>> {
+    let before = load(&state, &id).await?;
+    if_match.check(before.version)?;
+    if before.status != InvoiceStatus::Draft {
+        return Err(Problem::conflict(
+            "immutable",
+            "Issued invoices cannot be edited; issue a credit note instead.",
+        ));
+    }
+    let mut after = before.clone();
+    let mut f = Fields::new();
+    if req.notes.is_some() {
+        after.notes = notes(&mut f, req.notes.as_deref());
+    }
+    f.finish()?;
+    if req.due_date.is_some() {
+        after.due_date = req.due_date;
+    }
+    if let Some(lines) = &req.lines {
+        after.lines =
+            sales::resolve_lines(&state.store, before.currency, lines, state.config.rounding)
+                .await?;
+        after.totals = totals(&after.lines);
+        after.balance_due = after.totals.total;
+    }
+    let ops = save_ops(&actor, "invoice.updated", &before, &mut after, Vec::new())?;
+    match state.store.transact(ops).await {
+        Ok(()) => Ok(Tagged(after.version, view(&state, after))),
+        Err(e) if e.failed_op(0) => Err(stale()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct IssueRequest {
+    /// Defaults to today in the company's time zone.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub issue_date: Option<NaiveDate>,
+    /// Defaults to the draft's due date, else issue date + payment terms.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Issue a draft: it gets the next gapless number of its year (`INV-2026-000123`) in the same
+/// transaction as the status change, so a failed issue consumes no number.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/issue", tag = "invoices", params(("id" = String, Path)),
+    request_body(content = Option<IssueRequest>), security(("bearer" = [])),
+    responses((status = 200, body = InvoiceView, headers(("ETag" = String))), (status = 404, body = ProblemBody),
+              (status = 409, body = ProblemBody, description = "not a draft"), (status = 422, body = ProblemBody)))]
+async fn issue_invoice(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Tagged<InvoiceView>> {
+    // The body is optional: no body means today's date and the default due date.
+    let req: IssueRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        IssueRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Problem::field(
+                "body",
+                e.to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })?
+    };
+    let (state_, actor_, id_, req_) = (&state, &actor, &id, &req);
+    let issued = sales::retrying(200, || async move {
+        let (state, actor, id, req) = (state_, actor_, id_, req_);
+        let before = load(state, id).await?;
+        if before.status != InvoiceStatus::Draft {
+            return Err(Problem::conflict(
+                "invalid-status",
+                "Only draft invoices can be issued.",
+            ));
+        }
+        let issue_date = req
+            .issue_date
+            .unwrap_or_else(|| sales::today(state.config.time_zone));
+        let due_date = req.due_date.or(before.due_date).unwrap_or_else(|| {
+            issue_date + chrono::Duration::days(i64::from(before.payment_terms_days))
+        });
+        if due_date < issue_date {
+            return Err(Problem::field(
+                "due_date",
+                "must not be before the issue date",
+            ));
+        }
+        let (counter, last) =
+            sales::last_number(&state.store, before.kind, issue_date.year()).await?;
+        let mut after = before.clone();
+        after.number = Some(sales::format_number(
+            before.kind,
+            issue_date.year(),
+            last + 1,
+        ));
+        after.status = InvoiceStatus::Issued;
+        after.issue_date = Some(issue_date);
+        after.due_date = Some(due_date);
+        let mut rollup = Rollup::new(issue_date, before.currency.code()).lines(&before.lines, 1);
+        rollup.revenue = before.totals.total;
+        rollup.invoices = 1;
+        rollup.customer_id = Some(before.customer_id.clone());
+        let mut extra = vec![sales::take_number_op(counter, last)];
+        extra.extend(rollup.ops());
+        let ops = save_ops(actor, "invoice.issued", &before, &mut after, extra)?;
+        match state.store.transact(ops).await {
+            Ok(()) => Ok(Some(after)),
+            Err(e) if sales::lost_race(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
+    Ok(Tagged(issued.version, view(&state, issued)))
+}
+
+/// Void an issued invoice that has no payments or credit notes (otherwise credit it).
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/void", tag = "invoices", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = InvoiceView), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
+async fn void_invoice(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Tagged<InvoiceView>> {
+    let (state_, actor_, id_) = (&state, &actor, &id);
+    let voided = sales::retrying(20, || async move {
+        let (state, actor, id) = (state_, actor_, id_);
+        let before = load(state, id).await?;
+        if before.status != InvoiceStatus::Issued || before.amount_paid > 0 || before.amount_credited > 0 {
+            return Err(Problem::conflict(
+                "invalid-status",
+                "Only an issued invoice with no payments or credit notes can be voided; credit it instead.",
+            ));
+        }
+        let mut after = before.clone();
+        after.status = InvoiceStatus::Void;
+        after.balance_due = 0;
+        // Reversed on the issue date, so each day's figures keep matching its documents.
+        let issue_date = before.issue_date.expect("issued invoices have an issue date");
+        let mut rollup = Rollup::new(issue_date, before.currency.code()).lines(&before.lines, -1);
+        rollup.revenue = -before.totals.total;
+        rollup.invoices = -1;
+        rollup.customer_id = Some(before.customer_id.clone());
+        let ops = save_ops(actor, "invoice.voided", &before, &mut after, rollup.ops())?;
+        match state.store.transact(ops).await {
+            Ok(()) => Ok(Some(after)),
+            Err(e) if sales::lost_race(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
+    Ok(Tagged(voided.version, view(&state, voided)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreditRequest {
+    /// Lines to credit; without them, every line of the invoice (only when nothing is paid or
+    /// credited yet).
+    pub lines: Option<Vec<LineRequest>>,
+    pub reason: String,
+}
+
+/// Issue a credit note against an issued invoice: a document of its own (`CN-2026-000001`)
+/// that lowers the invoice's balance. It cannot exceed the balance due.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/credit-note", tag = "invoices", params(("id" = String, Path)),
+    request_body = CreditRequest, security(("bearer" = [])),
+    responses((status = 201, body = InvoiceView), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody),
+              (status = 422, body = ProblemBody)))]
+async fn credit_note(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Json(req): Json<CreditRequest>,
+) -> ApiResult<Created<InvoiceView>> {
+    let reason = text::text(&req.reason, 500, true).map_err(|e| Problem::field("reason", e))?;
+    let first = load(&state, &id).await?;
+    let lines = match &req.lines {
+        Some(l) => {
+            sales::resolve_lines(&state.store, first.currency, l, state.config.rounding).await?
+        }
+        None if first.amount_paid == 0 && first.amount_credited == 0 => first.lines.clone(),
+        None => {
+            return Err(Problem::field(
+                "lines",
+                "the invoice is partly settled: give the lines to credit",
+            ));
+        }
+    };
+    let credit_totals = totals(&lines);
+    let (state_, actor_, id_, lines_, reason_) = (&state, &actor, &id, &lines, &reason);
+    let note = sales::retrying(200, || async move {
+        let (state, actor, id, lines, reason) = (state_, actor_, id_, lines_, reason_);
+        let before = load(state, id).await?;
+        if !before.status.is_open() || before.kind != InvoiceKind::Invoice {
+            return Err(Problem::conflict(
+                "invalid-status",
+                "Only an issued, unpaid or partly paid invoice can be credited.",
+            ));
+        }
+        if credit_totals.total > before.balance_due {
+            return Err(Problem::field(
+                "lines",
+                format!(
+                    "the credit ({}) exceeds the balance due ({})",
+                    credit_totals.total, before.balance_due
+                ),
+            ));
+        }
+        let today = sales::today(state.config.time_zone);
+        let (counter, last) =
+            sales::last_number(&state.store, InvoiceKind::CreditNote, today.year()).await?;
+        let now = now_rfc3339();
+        let note = Invoice {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: InvoiceKind::CreditNote,
+            number: Some(sales::format_number(
+                InvoiceKind::CreditNote,
+                today.year(),
+                last + 1,
+            )),
+            order_id: before.order_id.clone(),
+            credited_invoice_id: Some(before.id.clone()),
+            customer_id: before.customer_id.clone(),
+            customer_name: before.customer_name.clone(),
+            currency: before.currency,
+            lines: lines.clone(),
+            totals: credit_totals,
+            notes: Some(reason.clone()),
+            status: InvoiceStatus::Paid,
+            issue_date: Some(today),
+            due_date: Some(today),
+            payment_terms_days: 0,
+            amount_paid: 0,
+            amount_credited: 0,
+            balance_due: 0,
+            created_at: now.clone(),
+            updated_at: now,
+            version: 1,
+        };
+        let mut after = before.clone();
+        after.amount_credited += credit_totals.total;
+        after.balance_due -= credit_totals.total;
+        after.status = after.settled_status();
+        let mut rollup = Rollup::new(today, before.currency.code()).lines(lines, -1);
+        rollup.revenue = -credit_totals.total;
+        rollup.customer_id = Some(before.customer_id.clone());
+        let mut extra = vec![
+            sales::take_number_op(counter, last),
+            WriteOp::put_new(sales::invoice_item(&note)?),
+            audit::record(
+                actor,
+                "credit_note.issued",
+                "invoice",
+                &note.id,
+                line_changes(audit::diff(None, Some(&note)), 0, note.lines.len()),
+            )?,
+        ];
+        extra.extend(rollup.ops());
+        let ops = save_ops(actor, "invoice.credited", &before, &mut after, extra)?;
+        match state.store.transact(ops).await {
+            Ok(()) => Ok(Some(note)),
+            Err(e) if sales::lost_race(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
+    Ok(Created(
+        format!("/api/v1/invoices/{}", note.id),
+        note.version,
+        view(&state, note),
+    ))
+}

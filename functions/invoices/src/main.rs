@@ -1,0 +1,6 @@
+//! The `invoices` Lambda function.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    erp_shared::lambda::serve(erp_invoices::routes(), None).await
+}

@@ -1,0 +1,6 @@
+//! The `payments` Lambda function.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    erp_shared::lambda::serve(erp_payments::routes(), None).await
+}

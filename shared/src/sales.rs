@@ -1,0 +1,512 @@
+//! Storage of orders, invoices and payments: items with their index keys, gapless document
+//! numbers and the daily rollups the dashboard reads.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::domain::money::Line;
+use crate::domain::sales::{Invoice, InvoiceKind, Order, Payment};
+use crate::store::{
+    Condition, Index, Item, Key, Store, StoreError, StoreResult, Update, WriteOp, from_item, keys,
+    to_item,
+};
+
+fn index(item: &mut Item, index: Index, pk: String, sk: String) {
+    let (p, s) = index.attributes();
+    item.insert(p.into(), Value::String(pk));
+    item.insert(s.into(), Value::String(sk));
+}
+
+pub fn order_item(o: &Order) -> StoreResult<Item> {
+    let mut item = to_item(&keys::order(&o.id), o)?;
+    let sk = format!("{}#{}", o.created_at, o.id);
+    index(
+        &mut item,
+        Index::Gsi1,
+        keys::orders(o.status.as_str()),
+        sk.clone(),
+    );
+    index(
+        &mut item,
+        Index::Gsi2,
+        keys::orders_of_customer(&o.customer_id),
+        sk.clone(),
+    );
+    index(&mut item, Index::Gsi4, keys::ALL_ORDERS.into(), sk);
+    Ok(item)
+}
+
+/// The date an invoice lists under: its issue date, or its creation date while a draft.
+pub fn invoice_date(i: &Invoice) -> String {
+    match i.issue_date {
+        Some(d) => d.to_string(),
+        None => i.created_at.get(..10).unwrap_or_default().to_string(),
+    }
+}
+
+pub fn invoice_item(i: &Invoice) -> StoreResult<Item> {
+    let mut item = to_item(&keys::invoice(&i.id), i)?;
+    let sk = format!("{}#{}", invoice_date(i), i.id);
+    index(
+        &mut item,
+        Index::Gsi1,
+        keys::invoices(i.status.as_str()),
+        sk.clone(),
+    );
+    index(
+        &mut item,
+        Index::Gsi2,
+        keys::invoices_of_customer(&i.customer_id),
+        sk.clone(),
+    );
+    index(&mut item, Index::Gsi4, keys::ALL_INVOICES.into(), sk);
+    if let Some(n) = &i.number {
+        index(
+            &mut item,
+            Index::Gsi3,
+            keys::INVOICE_NUMBERS.into(),
+            n.clone(),
+        );
+    }
+    Ok(item)
+}
+
+pub fn payment_item(p: &Payment) -> StoreResult<Item> {
+    let date = p.date.to_string();
+    let mut item = to_item(&keys::payment(&p.invoice_id, &date, &p.id), p)?;
+    let sk = format!("{date}#{}", p.id);
+    index(
+        &mut item,
+        Index::Gsi1,
+        keys::ALL_PAYMENTS.into(),
+        sk.clone(),
+    );
+    index(
+        &mut item,
+        Index::Gsi2,
+        keys::payments_of_customer(&p.customer_id),
+        sk,
+    );
+    Ok(item)
+}
+
+pub async fn get_order(store: &Store, id: &str) -> StoreResult<Option<Order>> {
+    if id.len() > 64 {
+        return Ok(None);
+    }
+    store
+        .get(&keys::order(id))
+        .await?
+        .map(from_item)
+        .transpose()
+}
+
+pub async fn get_invoice(store: &Store, id: &str) -> StoreResult<Option<Invoice>> {
+    if id.len() > 64 {
+        return Ok(None);
+    }
+    store
+        .get(&keys::invoice(id))
+        .await?
+        .map(from_item)
+        .transpose()
+}
+
+/// The number series of a document kind.
+pub fn series(kind: InvoiceKind) -> &'static str {
+    match kind {
+        InvoiceKind::Invoice => "INV",
+        InvoiceKind::CreditNote => "CN",
+    }
+}
+
+pub fn format_number(kind: InvoiceKind, year: i32, n: i64) -> String {
+    format!("{}-{year}-{n:06}", series(kind))
+}
+
+/// The counter of a series and year, and the last number it gave (0 for none).
+pub async fn last_number(store: &Store, kind: InvoiceKind, year: i32) -> StoreResult<(Key, i64)> {
+    let key = keys::counter(&format!("{}#{year}", series(kind)));
+    let last = store
+        .get(&key)
+        .await?
+        .and_then(|i| i.get("value").and_then(Value::as_i64))
+        .unwrap_or(0);
+    Ok((key, last))
+}
+
+/// Takes the next number, only if nobody took it first: put it in the same transaction as
+/// the document's status change, so a failed issue consumes no number and two issues never
+/// get the same one.
+pub fn take_number_op(key: Key, last: i64) -> WriteOp {
+    let condition = if last == 0 {
+        Condition::Or(vec![Condition::NotExists, Condition::eq("value", 0)])
+    } else {
+        Condition::eq("value", last)
+    };
+    WriteOp::Update {
+        key,
+        updates: vec![Update::set("value", last + 1)],
+        condition: Some(condition),
+    }
+}
+
+/// Shards of the per-product daily rollup: a 500-line invoice's products spread over these
+/// items, so its whole effect fits in the issuing transaction.
+pub const PRODUCT_SHARDS: u64 = 8;
+
+fn shard(product_id: &str) -> u64 {
+    // FNV-1a: stable across processes and versions.
+    product_id.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    }) % PRODUCT_SHARDS
+}
+
+/// The effect of one business event on the daily rollups.
+#[derive(Default)]
+pub struct Rollup {
+    pub date: String,
+    pub currency: String,
+    pub customer_id: Option<String>,
+    pub revenue: i64,
+    pub cash: i64,
+    pub orders: i64,
+    pub invoices: i64,
+    /// product id -> (revenue, lines)
+    pub products: BTreeMap<String, (i64, i64)>,
+}
+
+impl Rollup {
+    pub fn new(date: NaiveDate, currency: &str) -> Self {
+        Self {
+            date: date.to_string(),
+            currency: currency.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds (or with `sign = -1`, removes) the lines' net revenue per product.
+    pub fn lines(mut self, lines: &[Line], sign: i64) -> Self {
+        for l in lines {
+            if let Some(p) = &l.product_id {
+                let e = self.products.entry(p.clone()).or_default();
+                e.0 += sign * l.net;
+                e.1 += sign;
+            }
+        }
+        self
+    }
+
+    /// The updates, to add to the transaction of the change (all `ADD`, so they commute).
+    pub fn ops(&self) -> Vec<WriteOp> {
+        let cur = &self.currency;
+        let mut totals = Vec::new();
+        for (name, v) in [
+            (format!("revenue#{cur}"), self.revenue),
+            (format!("cash#{cur}"), self.cash),
+            ("orders".to_string(), self.orders),
+            ("invoices".to_string(), self.invoices),
+        ] {
+            if v != 0 {
+                totals.push(Update::Add(name, v));
+            }
+        }
+        let mut ops = Vec::new();
+        if !totals.is_empty() {
+            ops.push(WriteOp::Update {
+                key: keys::stats(&self.date, "TOTALS"),
+                updates: totals.clone(),
+                condition: None,
+            });
+            if let Some(c) = &self.customer_id {
+                ops.push(WriteOp::Update {
+                    key: keys::stats(&self.date, &format!("CUSTOMER#{c}")),
+                    updates: totals,
+                    condition: None,
+                });
+            }
+        }
+        let mut shards: BTreeMap<u64, Vec<Update>> = BTreeMap::new();
+        for (p, (revenue, count)) in &self.products {
+            let u = shards.entry(shard(p)).or_default();
+            u.push(Update::Add(format!("revenue#{p}#{cur}"), *revenue));
+            u.push(Update::Add(format!("lines#{p}"), *count));
+        }
+        for (s, updates) in shards {
+            ops.push(WriteOp::Update {
+                key: keys::stats(&self.date, &format!("PRODUCTS#{s}")),
+                updates,
+                condition: None,
+            });
+        }
+        ops
+    }
+}
+
+/// Retries `f` when a concurrent writer won (a failed version condition), up to `attempts`.
+pub async fn retrying<T, F, Fut>(attempts: usize, mut f: F) -> Result<T, crate::error::Problem>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, crate::error::Problem>>,
+{
+    for attempt in 0..attempts {
+        if let Some(v) = f().await? {
+            return Ok(v);
+        }
+        // Jittered, growing pause: concurrent writers spread out instead of colliding again.
+        let mut b = [0u8; 2];
+        getrandom::fill(&mut b).expect("random source");
+        let cap_ms = (5u64 << attempt.min(5)).min(150);
+        let ms = u64::from(u16::from_le_bytes(b)) % (cap_ms + 1);
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    Err(crate::error::Problem::conflict(
+        "concurrent-update",
+        "Too many concurrent changes to the same document; retry the request.",
+    ))
+}
+
+/// True for a failure a retry can fix.
+pub fn lost_race(e: &StoreError) -> bool {
+    e.is_condition() || matches!(e, StoreError::Conflict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_zero_padded_per_series() {
+        assert_eq!(
+            format_number(InvoiceKind::Invoice, 2026, 123),
+            "INV-2026-000123"
+        );
+        assert_eq!(
+            format_number(InvoiceKind::CreditNote, 2026, 1),
+            "CN-2026-000001"
+        );
+    }
+
+    #[test]
+    fn shards_are_stable_and_bounded() {
+        assert_eq!(shard("p1"), shard("p1"));
+        assert!((0..1000).all(|i| shard(&format!("p{i}")) < PRODUCT_SHARDS));
+    }
+}
+
+/// A line as the client sends it: a product reference (price, description and tax default
+/// from the product) or free text.
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct LineRequest {
+    pub product_id: Option<String>,
+    pub description: Option<String>,
+    /// Decimal, as a string (`"2.5"`) or a number.
+    #[schema(value_type = String)]
+    pub quantity: Value,
+    /// Minor units; defaults to the product's price.
+    pub unit_price: Option<i64>,
+    pub discount: Option<crate::domain::money::Discount>,
+    /// Percent; defaults to the product's rate (0 for free text).
+    #[schema(value_type = Option<String>)]
+    pub tax_rate: Option<Value>,
+}
+
+fn decimal(v: &Value) -> Option<rust_decimal::Decimal> {
+    match v {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Prices the requested lines: one batch read of the products they reference (per 100
+/// distinct products), product defaults applied, every error reported with its line number.
+/// Prices are copied onto the lines, so later product changes never alter the document.
+pub async fn resolve_lines(
+    store: &Store,
+    currency: crate::domain::Currency,
+    requests: &[LineRequest],
+    rounding: crate::domain::money::Rounding,
+) -> Result<Vec<Line>, crate::error::Problem> {
+    use crate::domain::money::{LineInput, price_line};
+    use crate::domain::sales::{MAX_DESCRIPTION, MAX_LINES};
+    use crate::domain::{Product, text};
+    use crate::error::{Fields, Problem};
+
+    if requests.is_empty() {
+        return Err(Problem::field("lines", "at least one line is required"));
+    }
+    if requests.len() > MAX_LINES {
+        return Err(Problem::field(
+            "lines",
+            format!(
+                "a document has at most {MAX_LINES} lines ({} given)",
+                requests.len()
+            ),
+        ));
+    }
+    let mut ids: Vec<String> = requests
+        .iter()
+        .filter_map(|r| r.product_id.clone())
+        .filter(|p| p.len() <= 64)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut products: BTreeMap<String, Product> = BTreeMap::new();
+    for chunk in ids.chunks(crate::store::MAX_BATCH_GET) {
+        let keys_: Vec<Key> = chunk.iter().map(|id| keys::product(id)).collect();
+        for item in store.batch_get(&keys_).await? {
+            let p: Product = from_item(item)?;
+            products.insert(p.id.clone(), p);
+        }
+    }
+    let mut f = Fields::new();
+    let mut lines = Vec::with_capacity(requests.len());
+    for (i, r) in requests.iter().enumerate() {
+        let at = |field: &str| format!("lines[{i}].{field}");
+        let product = match &r.product_id {
+            None => None,
+            Some(id) => match products.get(id) {
+                Some(p) if p.active => Some(p),
+                Some(_) => {
+                    f.error(&at("product_id"), "the product is archived");
+                    continue;
+                }
+                None => {
+                    f.error(&at("product_id"), "no such product");
+                    continue;
+                }
+            },
+        };
+        let description = match (&r.description, product) {
+            (Some(d), _) => f.check(&at("description"), text::text(d, MAX_DESCRIPTION, false)),
+            (None, Some(p)) => Some(p.name.chars().take(MAX_DESCRIPTION).collect()),
+            (None, None) => {
+                f.error(
+                    &at("description"),
+                    "is required for a line without a product",
+                );
+                None
+            }
+        };
+        let unit_price = match (r.unit_price, product) {
+            (Some(p), _) => Some(p),
+            (None, Some(p)) if p.unit_price.currency == currency => Some(p.unit_price.amount),
+            (None, Some(_)) => {
+                f.error(
+                    &at("unit_price"),
+                    "the product is priced in another currency: give a unit price",
+                );
+                None
+            }
+            (None, None) => {
+                f.error(
+                    &at("unit_price"),
+                    "is required for a line without a product",
+                );
+                None
+            }
+        };
+        let quantity = decimal(&r.quantity);
+        if quantity.is_none() {
+            f.error(&at("quantity"), "must be a decimal number");
+        }
+        let tax_rate = match (&r.tax_rate, product) {
+            (Some(v), _) => {
+                let d = decimal(v);
+                if d.is_none() {
+                    f.error(&at("tax_rate"), "must be a decimal percentage");
+                }
+                d
+            }
+            (None, Some(p)) => Some(p.tax_rate),
+            (None, None) => Some(rust_decimal::Decimal::ZERO),
+        };
+        let (Some(description), Some(unit_price), Some(quantity), Some(tax_rate)) =
+            (description, unit_price, quantity, tax_rate)
+        else {
+            continue;
+        };
+        let input = LineInput {
+            product_id: r.product_id.clone(),
+            description,
+            quantity,
+            unit_price,
+            discount: r.discount.clone(),
+            tax_rate,
+        };
+        match price_line(input, rounding) {
+            Ok(line) => lines.push(line),
+            Err(e) => {
+                use crate::domain::money::LineError as E;
+                let field = match e {
+                    E::Quantity => "quantity",
+                    E::UnitPrice | E::Overflow => "unit_price",
+                    E::DiscountPercent | E::DiscountAmount => "discount",
+                    E::TaxRate => "tax_rate",
+                };
+                f.error(&at(field), e.to_string());
+            }
+        }
+    }
+    f.finish()?;
+    if crate::domain::money::checked_totals(&lines).is_none() {
+        return Err(Problem::field("lines", "the document total is too large"));
+    }
+    Ok(lines)
+}
+
+/// Today in the company's time zone.
+pub fn today(tz: chrono_tz::Tz) -> NaiveDate {
+    chrono::Utc::now().with_timezone(&tz).date_naive()
+}
+
+/// Query parameters of the document lists (orders, invoices, payments).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentFilter {
+    /// A status; for invoices also `overdue`.
+    pub status: Option<String>,
+    pub customer_id: Option<String>,
+    /// From this date (`YYYY-MM-DD`, inclusive): creation date of orders, issue date of
+    /// invoices, payment date of payments.
+    pub from: Option<String>,
+    /// To this date (inclusive).
+    pub to: Option<String>,
+    /// Invoices: due on or after this date.
+    pub due_from: Option<String>,
+    /// Invoices: due on or before this date.
+    pub due_to: Option<String>,
+    /// Invoices: number prefix, e.g. `INV-2026-0001`.
+    pub number: Option<String>,
+    /// Smallest document total (payments: amount), minor units.
+    pub amount_min: Option<i64>,
+    /// Largest document total (payments: amount), minor units.
+    pub amount_max: Option<i64>,
+    /// `date` (oldest first) or `-date` (newest first, the default).
+    pub sort: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// A parsed `YYYY-MM-DD`, or a field error.
+pub fn parse_date(field: &str, v: Option<&str>, f: &mut crate::error::Fields) -> Option<NaiveDate> {
+    let v = v?.trim();
+    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            f.error(field, "must be a date (YYYY-MM-DD)");
+            None
+        }
+    }
+}
+
+/// The document total of an item (orders and invoices), for amount filters.
+pub fn item_total(item: &Item) -> i64 {
+    item.get("totals")
+        .and_then(|t| t.get("total"))
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+}
