@@ -25,6 +25,8 @@ pub fn function_routes() -> ApiRouter {
         .merge(erp_orders::routes())
         .merge(erp_invoices::routes())
         .merge(erp_payments::routes())
+        .merge(erp_dashboard::routes())
+        .merge(erp_salesforce::routes())
 }
 
 /// The API document of every function, merged.
@@ -38,6 +40,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         erp_orders::openapi(),
         erp_invoices::openapi(),
         erp_payments::openapi(),
+        erp_dashboard::openapi(),
+        erp_salesforce::openapi(),
     ] {
         doc.merge(part);
     }

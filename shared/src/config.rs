@@ -54,6 +54,8 @@ pub struct Config {
     pub time_zone: chrono_tz::Tz,
     /// Rounding of line amounts: `half_up` (default) or `half_even`.
     pub rounding: crate::domain::money::Rounding,
+    /// The Salesforce organisation (18-character id) allowed to send Outbound Messages.
+    pub salesforce_org_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +126,7 @@ impl Config {
             })?,
         };
         Ok(Self {
+            salesforce_org_id: get("ERP_SALESFORCE_ORG_ID"),
             time_zone,
             rounding,
             store,

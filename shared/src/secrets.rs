@@ -28,6 +28,9 @@ pub struct SigningKey {
 pub struct SigningKeys {
     pub current: SigningKey,
     pub previous: Option<SigningKey>,
+    /// Shared secret of the Salesforce webhook signatures (`salesforce_webhook_secret`);
+    /// without it the Salesforce routes refuse every request.
+    pub salesforce_webhook_secret: Option<Vec<u8>>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +39,7 @@ struct AppSecretJson {
     signing_key: String,
     previous_kid: Option<String>,
     previous_signing_key: Option<String>,
+    salesforce_webhook_secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +72,19 @@ impl SigningKeys {
             (Some(kid), Some(secret)) => Some(key(kid, secret)?),
             _ => None,
         };
-        Ok(Self { current, previous })
+        let salesforce_webhook_secret = match s.salesforce_webhook_secret {
+            Some(w) if w.len() < MIN_KEY_BYTES => {
+                return Err(SecretError::Malformed(format!(
+                    "salesforce_webhook_secret needs at least {MIN_KEY_BYTES} bytes"
+                )));
+            }
+            w => w.map(String::into_bytes),
+        };
+        Ok(Self {
+            current,
+            previous,
+            salesforce_webhook_secret,
+        })
     }
 
     /// The key with this `kid`, current or previous.

@@ -116,7 +116,11 @@ mod tests {
 
     fn service(current: SigningKey, previous: Option<SigningKey>) -> TokenService {
         TokenService::new(
-            Secrets::fixed(SigningKeys { current, previous }),
+            Secrets::fixed(SigningKeys {
+                current,
+                previous,
+                salesforce_webhook_secret: None,
+            }),
             "erp".into(),
             "erp-api".into(),
         )

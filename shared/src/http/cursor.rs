@@ -110,6 +110,7 @@ mod tests {
                 secret: vec![7; 32],
             },
             previous: None,
+            salesforce_webhook_secret: None,
         }
     }
 

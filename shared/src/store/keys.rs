@@ -17,6 +17,8 @@
 //! | payment | `INVOICE#<invoice id>` | `PAYMENT#<date>#<id>` | gsi1 `PAYMENTS`, gsi2 `PAYMENTS#CUSTOMER#<id>`: `<date>#<id>` |
 //! | idempotency | `IDEMP#<scope>#<key>` | `IDEMP` | TTL 24 h |
 //! | daily rollup | `STATS#<date>` | `TOTALS`, `CUSTOMER#<id>`, `PRODUCTS#<shard>` | |
+//! | external id | `EXTID#<system>#<object>#<id>` | `EXTID` | |
+//! | processed inbound event | `INBOUND#<system>#<id>` | `INBOUND` | TTL 30 days |
 //! | SKU guard | `PRODUCTSKU#<lower sku>` | `PRODUCTSKU` | |
 
 use super::Key;
@@ -115,6 +117,16 @@ pub fn idempotency(scope: &str, key: &str) -> Key {
 /// Daily rollups: `TOTALS`, `CUSTOMER#<id>`, `PRODUCTS#<shard>`.
 pub fn stats(date: &str, sk: &str) -> Key {
     Key::new(format!("STATS#{date}"), sk)
+}
+
+/// Maps an id in another system to ours, e.g. `EXTID#salesforce#Account#001...` → customer.
+/// Written in the same transaction as the record, so an external id maps to one record.
+pub fn external_id(system: &str, object: &str, external: &str) -> Key {
+    Key::new(format!("EXTID#{system}#{object}#{external}"), "EXTID")
+}
+/// An inbound integration event or notification already processed (deduplication).
+pub fn inbound_event(system: &str, id: &str) -> Key {
+    Key::new(format!("INBOUND#{system}#{id}"), "INBOUND")
 }
 
 /// Index partition listing users of one status.

@@ -1,0 +1,11 @@
+//! Function `dashboard`.
+
+use erp_shared::http::ApiRouter;
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    utoipa::openapi::OpenApiBuilder::new().build()
+}
