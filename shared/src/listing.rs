@@ -123,6 +123,35 @@ fn tagged(mut c: Cursor, source: usize) -> Cursor {
     c
 }
 
+/// Runs a list request and answers it: checks the signed cursor against `scope`, reads the
+/// page, decodes the items and signs the next cursor.
+pub async fn respond<T: serde::de::DeserializeOwned>(
+    state: &crate::state::AppState,
+    scope: &str,
+    cursor: Option<&str>,
+    sources: Vec<Source>,
+    limit: usize,
+) -> Result<crate::http::ListResponse<T>, crate::error::Problem> {
+    let keys = state
+        .tokens
+        .secrets()
+        .signing_keys()
+        .await
+        .map_err(crate::error::Problem::internal)?;
+    let codec = crate::http::CursorCodec::new(&keys);
+    let position = codec.decode_opt(scope, cursor)?;
+    let page = list(&state.store, sources, limit, position).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(store::from_item)
+        .collect::<Result<Vec<T>, _>>()?;
+    Ok(crate::http::ListResponse {
+        items,
+        next_cursor: page.cursor.map(|c| codec.encode(scope, &c)),
+    })
+}
+
 /// Lower-cased, trimmed text for case-insensitive prefix keys.
 pub fn search_key(s: &str) -> String {
     s.trim().to_lowercase()

@@ -164,7 +164,7 @@ fn shard(product_id: &str) -> u64 {
     }) % PRODUCT_SHARDS
 }
 
-/// The effect of one business event on the daily rollups.
+/// The effect of one business event on the rollups.
 #[derive(Default)]
 pub struct Rollup {
     pub date: String,
@@ -174,8 +174,28 @@ pub struct Rollup {
     pub cash: i64,
     pub orders: i64,
     pub invoices: i64,
+    /// Change of the amount customers owe (lifetime, not per day).
+    pub receivable: i64,
+    /// Invoices settled by a payment that day, and the sum of their days from issue to payment.
+    pub paid_invoices: i64,
+    pub days_to_pay: i64,
     /// product id -> (revenue, lines)
     pub products: BTreeMap<String, (i64, i64)>,
+}
+
+/// Sort key of the daily totals item.
+pub const TOTALS: &str = "TOTALS";
+/// Partition of the lifetime totals (`STATS#ALL`).
+pub const ALL_TIME: &str = "ALL";
+/// Shards of the per-customer daily rollup.
+pub const CUSTOMER_SHARDS: u64 = 8;
+
+pub fn customer_shard_key(customer_id: &str) -> String {
+    format!("CUSTOMERS#{}", shard(customer_id) % CUSTOMER_SHARDS)
+}
+
+pub fn product_shard_key(product_id: &str) -> String {
+    format!("PRODUCTS#{}", shard(product_id))
 }
 
 impl Rollup {
@@ -202,47 +222,102 @@ impl Rollup {
     /// The updates, to add to the transaction of the change (all `ADD`, so they commute).
     pub fn ops(&self) -> Vec<WriteOp> {
         let cur = &self.currency;
-        let mut totals = Vec::new();
-        for (name, v) in [
+        let adds = |pairs: Vec<(String, i64)>| -> Vec<Update> {
+            pairs
+                .into_iter()
+                .filter(|(_, v)| *v != 0)
+                .map(|(k, v)| Update::Add(k, v))
+                .collect()
+        };
+        let mut ops = Vec::new();
+        let totals = adds(vec![
             (format!("revenue#{cur}"), self.revenue),
             (format!("cash#{cur}"), self.cash),
-            ("orders".to_string(), self.orders),
-            ("invoices".to_string(), self.invoices),
-        ] {
-            if v != 0 {
-                totals.push(Update::Add(name, v));
-            }
-        }
-        let mut ops = Vec::new();
+            ("orders".into(), self.orders),
+            ("invoices".into(), self.invoices),
+            ("paid_invoices".into(), self.paid_invoices),
+            ("days_to_pay".into(), self.days_to_pay),
+        ]);
         if !totals.is_empty() {
             ops.push(WriteOp::Update {
-                key: keys::stats(&self.date, "TOTALS"),
-                updates: totals.clone(),
+                key: keys::stats(&self.date, TOTALS),
+                updates: totals,
                 condition: None,
             });
-            if let Some(c) = &self.customer_id {
+        }
+        if let Some(c) = &self.customer_id {
+            let per_customer = adds(vec![
+                (format!("revenue#{c}#{cur}"), self.revenue),
+                (format!("cash#{c}#{cur}"), self.cash),
+                (format!("orders#{c}"), self.orders),
+                (format!("invoices#{c}"), self.invoices),
+            ]);
+            if !per_customer.is_empty() {
                 ops.push(WriteOp::Update {
-                    key: keys::stats(&self.date, &format!("CUSTOMER#{c}")),
-                    updates: totals,
+                    key: keys::stats(&self.date, &customer_shard_key(c)),
+                    updates: per_customer,
                     condition: None,
                 });
             }
         }
-        let mut shards: BTreeMap<u64, Vec<Update>> = BTreeMap::new();
+        if self.receivable != 0 {
+            ops.push(WriteOp::Update {
+                key: keys::stats(ALL_TIME, TOTALS),
+                updates: vec![Update::Add(format!("receivable#{cur}"), self.receivable)],
+                condition: None,
+            });
+        }
+        let mut shards: BTreeMap<String, Vec<Update>> = BTreeMap::new();
         for (p, (revenue, count)) in &self.products {
-            let u = shards.entry(shard(p)).or_default();
+            let u = shards.entry(product_shard_key(p)).or_default();
             u.push(Update::Add(format!("revenue#{p}#{cur}"), *revenue));
             u.push(Update::Add(format!("lines#{p}"), *count));
         }
         for (s, updates) in shards {
             ops.push(WriteOp::Update {
-                key: keys::stats(&self.date, &format!("PRODUCTS#{s}")),
+                key: keys::stats(&self.date, &s),
                 updates,
                 condition: None,
             });
         }
         ops
     }
+}
+
+/// Merges rollup updates aimed at the same item (a transaction may touch an item once):
+/// their `ADD`s are summed.
+pub fn merge_rollups(ops: Vec<WriteOp>) -> Vec<WriteOp> {
+    let mut merged: Vec<(Key, BTreeMap<String, i64>)> = Vec::new();
+    let mut others = Vec::new();
+    for op in ops {
+        match op {
+            WriteOp::Update {
+                key,
+                updates,
+                condition: None,
+            } if updates.iter().all(|u| matches!(u, Update::Add(..))) => {
+                let slot = match merged.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        merged.push((key, BTreeMap::new()));
+                        merged.len() - 1
+                    }
+                };
+                for u in updates {
+                    if let Update::Add(attr, n) = u {
+                        *merged[slot].1.entry(attr).or_default() += n;
+                    }
+                }
+            }
+            other => others.push(other),
+        }
+    }
+    others.extend(merged.into_iter().map(|(key, adds)| WriteOp::Update {
+        key,
+        updates: adds.into_iter().map(|(a, n)| Update::Add(a, n)).collect(),
+        condition: None,
+    }));
+    others
 }
 
 /// Retries `f` when a concurrent writer won (a failed version condition), up to `attempts`.
@@ -458,6 +533,48 @@ pub async fn resolve_lines(
     Ok(lines)
 }
 
+/// Largest serialised document accepted: DynamoDB items hold at most 400 KB, and the
+/// document's audit record and index keys need room too.
+pub const MAX_DOCUMENT_BYTES: usize = 350_000;
+
+/// 422 when a document would not fit in one item (long multi-byte descriptions on many lines).
+pub fn check_size<T: serde::Serialize>(document: &T) -> Result<(), crate::error::Problem> {
+    let size = serde_json::to_vec(document)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_DOCUMENT_BYTES {
+        return Err(crate::error::Problem::field(
+            "lines",
+            format!(
+                "the document is too large ({size} bytes, at most {MAX_DOCUMENT_BYTES}): shorten descriptions or split it"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Audit changes of a document with its line array summarised as a count (lines can be large).
+pub fn summarise_lines(
+    changes: Vec<crate::audit::Change>,
+    before: usize,
+    after: usize,
+) -> Vec<crate::audit::Change> {
+    changes
+        .into_iter()
+        .map(|mut c| {
+            if c.field == "lines" {
+                c.old = if before == 0 {
+                    Value::Null
+                } else {
+                    serde_json::json!({ "count": before })
+                };
+                c.new = serde_json::json!({ "count": after });
+            }
+            c
+        })
+        .collect()
+}
+
 /// Today in the company's time zone.
 pub fn today(tz: chrono_tz::Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()
@@ -489,6 +606,64 @@ pub struct DocumentFilter {
     pub sort: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
+}
+
+/// What every document list shares: page size, date range and direction.
+pub struct Common {
+    pub limit: usize,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Oldest first (`sort=date`); newest first is the default.
+    pub forward: bool,
+}
+
+impl Common {
+    /// The date range as a sort-key range over `<date>#<id>` keys.
+    pub fn range(&self) -> crate::store::SkRange {
+        crate::store::SkRange::Between(
+            self.from.map(|d| d.to_string()).unwrap_or_default(),
+            format!(
+                "{}~",
+                self.to
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "9999".into())
+            ),
+        )
+    }
+}
+
+impl DocumentFilter {
+    /// Parses the shared parameters; field errors go to `f`.
+    pub fn common(&self, f: &mut crate::error::Fields) -> Result<Common, crate::error::Problem> {
+        let limit = crate::http::ListParams {
+            limit: self.limit,
+            cursor: None,
+        }
+        .limit()?;
+        let from = parse_date("from", self.from.as_deref(), f);
+        let to = parse_date("to", self.to.as_deref(), f);
+        let forward = match self.sort.as_deref() {
+            None | Some("-date") => false,
+            Some("date") => true,
+            Some(_) => {
+                f.error("sort", "must be date or -date");
+                false
+            }
+        };
+        if self
+            .customer_id
+            .as_deref()
+            .is_some_and(|c| c.is_empty() || c.len() > 64)
+        {
+            f.error("customer_id", "must be a customer id");
+        }
+        Ok(Common {
+            limit,
+            from,
+            to,
+            forward,
+        })
+    }
 }
 
 /// A parsed `YYYY-MM-DD`, or a field error.

@@ -115,9 +115,18 @@ pub async fn create_secret(sdk: &aws_config::SdkConfig, name: &str, value: &str)
 }
 
 pub fn test_secret_json() -> String {
-    json!({ "kid": "test-1", "signing_key": "test-signing-key-0123456789abcdefghijklmnop" })
-        .to_string()
+    json!({
+        "kid": "test-1",
+        "signing_key": "test-signing-key-0123456789abcdefghijklmnop",
+        "salesforce_webhook_secret": TEST_SALESFORCE_SECRET,
+    })
+    .to_string()
 }
+
+/// The Salesforce shared secret of the test apps (`salesforce_webhook_secret`).
+pub const TEST_SALESFORCE_SECRET: &str = "test-salesforce-webhook-secret-0123456789abcdef";
+/// The Salesforce organisation the test apps accept Outbound Messages from.
+pub const TEST_SALESFORCE_ORG_ID: &str = "00D5g000004ABCDEAA";
 
 pub fn test_config(data_dir: PathBuf) -> Config {
     let mut c = Config::from_lookup(|_| None).expect("default config");
@@ -125,6 +134,7 @@ pub fn test_config(data_dir: PathBuf) -> Config {
     c.secrets = Some(SecretSource::Inline(test_secret_json()));
     c.email_from = "erp@example.com".into();
     c.public_url = "http://127.0.0.1:3000".into();
+    c.salesforce_org_id = Some(TEST_SALESFORCE_ORG_ID.into());
     c
 }
 

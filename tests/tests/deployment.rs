@@ -89,6 +89,8 @@ fn each_function_binary_serves_its_own_routes() {
     assert_eq!(binary_routes("orders"), code(erp_orders::routes()));
     assert_eq!(binary_routes("invoices"), code(erp_invoices::routes()));
     assert_eq!(binary_routes("payments"), code(erp_payments::routes()));
+    assert_eq!(binary_routes("dashboard"), code(erp_dashboard::routes()));
+    assert_eq!(binary_routes("salesforce"), code(erp_salesforce::routes()));
 }
 
 #[test]
@@ -186,6 +188,9 @@ fn only_sign_in_routes_are_public() {
         "POST /api/v1/auth/password-reset/request",
         "POST /api/v1/auth/password-reset/confirm",
         "GET /api/v1/openapi.json",
+        // Authenticated by an HMAC signature / key instead of a token.
+        "POST /api/v1/integrations/salesforce/events",
+        "POST /api/v1/integrations/salesforce/outbound-messages",
     ]
     .into_iter()
     .map(String::from)

@@ -942,18 +942,31 @@ async fn daily_rollups_follow_issues_payments_voids_and_credits(backend: Backend
         .unwrap()
         .unwrap();
     assert_eq!(cash["cash#EUR"], 1000);
+    let customer_shard = erp_shared::sales::customer_shard_key(&s.customer);
     let per_customer = s
         .app
         .state
         .store
-        .get(&keys::stats(
-            "2026-05-04",
-            &format!("CUSTOMER#{}", s.customer),
-        ))
+        .get(&keys::stats("2026-05-04", &customer_shard))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(per_customer["revenue#EUR"], b["totals"]["total"]);
+    assert_eq!(
+        per_customer[&format!("revenue#{}#EUR", s.customer)],
+        b["totals"]["total"]
+    );
+    let owed = s
+        .app
+        .state
+        .store
+        .get(&keys::stats("ALL", "TOTALS"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        owed["receivable#EUR"].as_i64().unwrap(),
+        b["totals"]["total"].as_i64().unwrap() - 1000
+    );
     let mut widget_revenue = 0;
     for shard in 0..erp_shared::sales::PRODUCT_SHARDS {
         if let Some(item) = s

@@ -12,12 +12,10 @@ use erp_shared::domain::customer::{Address, CustomerFields};
 use erp_shared::domain::{Customer, RecordStatus};
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
-use erp_shared::http::{
-    ApiRouter, Created, CursorCodec, IfMatch, Json, ListResponse, Path, Query, Tagged,
-};
+use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
 use erp_shared::listing::{self, ListRequest};
 use erp_shared::state::AppState;
-use erp_shared::store::{Condition, WriteOp, from_item};
+use erp_shared::store::{Condition, WriteOp};
 
 const READ: Access = Access::Permission(Permission::CustomersRead);
 const WRITE: Access = Access::Permission(Permission::CustomersWrite);
@@ -74,24 +72,16 @@ async fn list_customers(
     Query(req): Query<ListRequest>,
 ) -> ApiResult<Json<ListResponse<Customer>>> {
     let plan = req.plan("customers", &CUSTOMERS)?;
-    let keys = state
-        .tokens
-        .secrets()
-        .signing_keys()
-        .await
-        .map_err(Problem::internal)?;
-    let codec = CursorCodec::new(&keys);
-    let cursor = codec.decode_opt(&plan.scope, req.cursor.as_deref())?;
-    let page = listing::list(&state.store, plan.sources, plan.limit, cursor).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<Customer>, _>>()?;
-    Ok(Json(ListResponse {
-        items,
-        next_cursor: page.cursor.map(|c| codec.encode(&plan.scope, &c)),
-    }))
+    Ok(Json(
+        listing::respond(
+            &state,
+            &plan.scope,
+            req.cursor.as_deref(),
+            plan.sources,
+            plan.limit,
+        )
+        .await?,
+    ))
 }
 
 /// Create a customer.

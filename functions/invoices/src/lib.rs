@@ -16,13 +16,11 @@ use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
 use erp_shared::domain::{Currency, RecordStatus, text};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
-use erp_shared::http::{
-    ApiRouter, Created, CursorCodec, IfMatch, Json, ListParams, ListResponse, Path, Query, Tagged,
-};
+use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
 use erp_shared::listing::{self, Source};
 use erp_shared::sales::{self, DocumentFilter, LineRequest, Rollup};
 use erp_shared::state::AppState;
-use erp_shared::store::{self, Condition, Index, Item, SkRange, WriteOp, from_item, keys};
+use erp_shared::store::{self, Condition, Index, Item, SkRange, WriteOp, keys};
 
 const READ: Access = Access::Permission(Permission::InvoicesRead);
 const WRITE: Access = Access::Permission(Permission::InvoicesWrite);
@@ -88,6 +86,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The index query, filtered in memory only when `filtered`.
+fn source(
+    filtered: bool,
+    query: store::Query,
+    keep: impl Fn(&Item) -> bool + Send + Sync + 'static,
+) -> Source {
+    if filtered {
+        Source::filtered(query, keep)
+    } else {
+        Source::new(query)
+    }
+}
+
 /// An invoice as the API shows it: the stored document plus `overdue`.
 #[derive(Serialize, ToSchema)]
 pub struct InvoiceView {
@@ -110,12 +121,9 @@ async fn list_invoices(
     State(state): State<AppState>,
     Query(q): Query<DocumentFilter>,
 ) -> ApiResult<Json<ListResponse<InvoiceView>>> {
-    let limit = ListParams {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
     let mut f = Fields::new();
+    let c = q.common(&mut f)?;
+    let (from, to, forward) = (c.from, c.to, c.forward);
     let overdue = q.status.as_deref() == Some("overdue");
     let status = match q.status.as_deref() {
         None | Some("overdue") => None,
@@ -125,18 +133,8 @@ async fn list_invoices(
                 .ok_or("must be draft, issued, partially_paid, paid, void or overdue"),
         ),
     };
-    let from = sales::parse_date("from", q.from.as_deref(), &mut f);
-    let to = sales::parse_date("to", q.to.as_deref(), &mut f);
     let due_from = sales::parse_date("due_from", q.due_from.as_deref(), &mut f);
     let due_to = sales::parse_date("due_to", q.due_to.as_deref(), &mut f);
-    let forward = match q.sort.as_deref() {
-        None | Some("-date") => false,
-        Some("date") => true,
-        Some(_) => {
-            f.error("sort", "must be date or -date");
-            false
-        }
-    };
     let number = q
         .number
         .as_deref()
@@ -146,21 +144,9 @@ async fn list_invoices(
     if number.as_ref().is_some_and(|n| n.len() > 40) {
         f.error("number", "must be at most 40 characters");
     }
-    if q.customer_id
-        .as_deref()
-        .is_some_and(|c| c.is_empty() || c.len() > 64)
-    {
-        f.error("customer_id", "must be a customer id");
-    }
     f.finish()?;
     let today = sales::today(state.config.time_zone);
-    let range = SkRange::Between(
-        from.map(|d| d.to_string()).unwrap_or_default(),
-        format!(
-            "{}~",
-            to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into())
-        ),
-    );
+    let range = c.range();
     let (min, max, customer) = (q.amount_min, q.amount_max, q.customer_id.clone());
     let (fd, td) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
     // Everything not served by the chosen index is checked here (see the README's costs).
@@ -192,15 +178,26 @@ async fn list_invoices(
             && fd.as_deref().is_none_or(|d| date.as_str() >= d)
             && td.as_deref().is_none_or(|d| date.as_str() <= d)
     };
+    // Wrap the index query in the filter only when something is left for it to check.
+    let filtered = q.amount_min.is_some()
+        || q.amount_max.is_some()
+        || due_from.is_some()
+        || due_to.is_some()
+        || overdue
+        || (q.customer_id.is_some() && status.is_some())
+        || (number.is_some()
+            && (q.customer_id.is_some() || status.is_some() || from.is_some() || to.is_some()));
     let sources = if let Some(n) = &number {
-        vec![Source::filtered(
+        vec![source(
+            filtered,
             store::Query::index(Index::Gsi3, keys::INVOICE_NUMBERS)
                 .range(SkRange::BeginsWith(n.clone()))
                 .forward(forward),
             keep,
         )]
     } else if let Some(c) = &q.customer_id {
-        vec![Source::filtered(
+        vec![source(
+            filtered,
             store::Query::index(Index::Gsi2, keys::invoices_of_customer(c))
                 .range(range)
                 .forward(forward),
@@ -209,13 +206,15 @@ async fn list_invoices(
     } else if overdue {
         let keep2 = keep.clone();
         vec![
-            Source::filtered(
+            source(
+                filtered,
                 store::Query::index(Index::Gsi1, keys::invoices("issued"))
                     .range(range.clone())
                     .forward(forward),
                 keep,
             ),
-            Source::filtered(
+            source(
+                filtered,
                 store::Query::index(Index::Gsi1, keys::invoices("partially_paid"))
                     .range(range)
                     .forward(forward),
@@ -223,14 +222,16 @@ async fn list_invoices(
             ),
         ]
     } else if let Some(s) = status {
-        vec![Source::filtered(
+        vec![source(
+            filtered,
             store::Query::index(Index::Gsi1, keys::invoices(s.as_str()))
                 .range(range)
                 .forward(forward),
             keep,
         )]
     } else {
-        vec![Source::filtered(
+        vec![source(
+            filtered,
             store::Query::index(Index::Gsi4, keys::ALL_INVOICES)
                 .range(range)
                 .forward(forward),
@@ -252,23 +253,15 @@ async fn list_invoices(
             forward
         )
     );
-    let keys_ = state
-        .tokens
-        .secrets()
-        .signing_keys()
-        .await
-        .map_err(Problem::internal)?;
-    let codec = CursorCodec::new(&keys_);
-    let cursor = codec.decode_opt(&scope, q.cursor.as_deref())?;
-    let page = listing::list(&state.store, sources, limit, cursor).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|i| from_item::<Invoice>(i).map(|inv| view(&state, inv)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let page: ListResponse<Invoice> =
+        listing::respond(&state, &scope, q.cursor.as_deref(), sources, c.limit).await?;
     Ok(Json(ListResponse {
-        items,
-        next_cursor: page.cursor.map(|c| codec.encode(&scope, &c)),
+        items: page
+            .items
+            .into_iter()
+            .map(|inv| view(&state, inv))
+            .collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -347,10 +340,12 @@ async fn create_invoice(
         amount_paid: 0,
         amount_credited: 0,
         balance_due: t.total,
+        paid_on: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,
     };
+    sales::check_size(&invoice)?;
     let changes = line_changes(audit::diff(None, Some(&invoice)), 0, invoice.lines.len());
     let ops = vec![
         WriteOp::put_new(sales::invoice_item(&invoice)?),
@@ -391,6 +386,7 @@ fn save_ops(
 ) -> ApiResult<Vec<WriteOp>> {
     after.version = before.version + 1;
     after.updated_at = now_rfc3339();
+    sales::check_size(&*after)?;
     let changes = line_changes(
         audit::diff(Some(before), Some(&*after)),
         before.lines.len(),
@@ -533,6 +529,7 @@ async fn issue_invoice(
         after.due_date = Some(due_date);
         let mut rollup = Rollup::new(issue_date, before.currency.code()).lines(&before.lines, 1);
         rollup.revenue = before.totals.total;
+        rollup.receivable = before.totals.total;
         rollup.invoices = 1;
         rollup.customer_id = Some(before.customer_id.clone());
         let mut extra = vec![sales::take_number_op(counter, last)];
@@ -573,6 +570,7 @@ async fn void_invoice(
         let issue_date = before.issue_date.expect("issued invoices have an issue date");
         let mut rollup = Rollup::new(issue_date, before.currency.code()).lines(&before.lines, -1);
         rollup.revenue = -before.totals.total;
+        rollup.receivable = -before.totals.total;
         rollup.invoices = -1;
         rollup.customer_id = Some(before.customer_id.clone());
         let ops = save_ops(actor, "invoice.voided", &before, &mut after, rollup.ops())?;
@@ -667,6 +665,7 @@ async fn credit_note(
             amount_paid: 0,
             amount_credited: 0,
             balance_due: 0,
+            paid_on: None,
             created_at: now.clone(),
             updated_at: now,
             version: 1,
@@ -677,6 +676,7 @@ async fn credit_note(
         after.status = after.settled_status();
         let mut rollup = Rollup::new(today, before.currency.code()).lines(lines, -1);
         rollup.revenue = -credit_totals.total;
+        rollup.receivable = -credit_totals.total;
         rollup.customer_id = Some(before.customer_id.clone());
         let mut extra = vec![
             sales::take_number_op(counter, last),

@@ -15,13 +15,11 @@ use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, Order, Orde
 use erp_shared::domain::{Currency, RecordStatus, text};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
-use erp_shared::http::{
-    ApiRouter, Created, CursorCodec, IfMatch, Json, ListParams, ListResponse, Path, Query, Tagged,
-};
+use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
 use erp_shared::listing::{self, Source};
 use erp_shared::sales::{self, DocumentFilter, LineRequest, Rollup};
 use erp_shared::state::AppState;
-use erp_shared::store::{self, Condition, Index, SkRange, WriteOp, from_item, keys};
+use erp_shared::store::{self, Condition, Index, WriteOp, keys};
 
 const READ: Access = Access::Permission(Permission::OrdersRead);
 const WRITE: Access = Access::Permission(Permission::OrdersWrite);
@@ -108,42 +106,16 @@ async fn list_orders(
     State(state): State<AppState>,
     Query(q): Query<DocumentFilter>,
 ) -> ApiResult<Json<ListResponse<Order>>> {
-    let limit = ListParams {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
     let mut f = Fields::new();
+    let c = q.common(&mut f)?;
     let status = q.status.as_deref().and_then(|s| {
         f.check(
             "status",
             OrderStatus::parse(s).ok_or("must be draft, confirmed, invoiced or cancelled"),
         )
     });
-    let from = sales::parse_date("from", q.from.as_deref(), &mut f);
-    let to = sales::parse_date("to", q.to.as_deref(), &mut f);
-    let forward = match q.sort.as_deref() {
-        None | Some("-date") => false,
-        Some("date") => true,
-        Some(_) => {
-            f.error("sort", "must be date or -date");
-            false
-        }
-    };
-    if q.customer_id
-        .as_deref()
-        .is_some_and(|c| c.is_empty() || c.len() > 64)
-    {
-        f.error("customer_id", "must be a customer id");
-    }
     f.finish()?;
-    let range = SkRange::Between(
-        from.map(|d| d.to_string()).unwrap_or_default(),
-        format!(
-            "{}~",
-            to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into())
-        ),
-    );
+    let (from, to, forward, range) = (c.from, c.to, c.forward, c.range());
     let query = match (&q.customer_id, status) {
         (Some(c), _) => store::Query::index(Index::Gsi2, keys::orders_of_customer(c)),
         (None, Some(s)) => store::Query::index(Index::Gsi1, keys::orders(s.as_str())),
@@ -168,24 +140,9 @@ async fn list_orders(
         "orders?{:?}",
         (&q.status, &q.customer_id, from, to, min, max, forward)
     );
-    let keys_ = state
-        .tokens
-        .secrets()
-        .signing_keys()
-        .await
-        .map_err(Problem::internal)?;
-    let codec = CursorCodec::new(&keys_);
-    let cursor = codec.decode_opt(&scope, q.cursor.as_deref())?;
-    let page = listing::list(&state.store, vec![source], limit, cursor).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<Order>, _>>()?;
-    Ok(Json(ListResponse {
-        items,
-        next_cursor: page.cursor.map(|c| codec.encode(&scope, &c)),
-    }))
+    Ok(Json(
+        listing::respond(&state, &scope, q.cursor.as_deref(), vec![source], c.limit).await?,
+    ))
 }
 
 fn notes(f: &mut Fields, n: Option<&str>) -> Option<String> {
@@ -233,6 +190,7 @@ async fn create_order(
         updated_at: now,
         version: 1,
     };
+    sales::check_size(&order)?;
     let mut rollup = Rollup::new(sales::today(state.config.time_zone), currency.code());
     rollup.orders = 1;
     rollup.customer_id = Some(customer.id.clone());
@@ -243,7 +201,7 @@ async fn create_order(
             "order.created",
             "order",
             &order.id,
-            audit::diff(None, Some(&order)),
+            sales::summarise_lines(audit::diff(None, Some(&order)), 0, order.lines.len()),
         )?,
     ];
     ops.extend(rollup.ops());
@@ -283,6 +241,7 @@ async fn save(
 ) -> ApiResult<Order> {
     after.version = before.version + 1;
     after.updated_at = now_rfc3339();
+    sales::check_size(&after)?;
     let mut changes = audit::diff(Some(before), Some(&after));
     // Line arrays can be large: record that they changed, with the new totals.
     for c in changes.iter_mut().filter(|c| c.field == "lines") {
@@ -474,6 +433,7 @@ async fn invoice_order(
         amount_paid: 0,
         amount_credited: 0,
         balance_due: before.totals.total,
+        paid_on: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,

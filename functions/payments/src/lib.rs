@@ -17,7 +17,7 @@ use erp_shared::domain::product::MAX_AMOUNT;
 use erp_shared::domain::sales::{Invoice, InvoiceStatus, Payment, PaymentMethod};
 use erp_shared::domain::text;
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
-use erp_shared::http::{ApiRouter, CursorCodec, Json, ListParams, ListResponse, Path, Query};
+use erp_shared::http::{ApiRouter, Json, ListResponse, Path, Query};
 use erp_shared::listing::{self, Source};
 use erp_shared::sales::{self, DocumentFilter, Rollup};
 use erp_shared::state::AppState;
@@ -186,6 +186,18 @@ async fn record_payment(
         after.amount_paid += payment.amount;
         after.balance_due -= payment.amount;
         after.status = after.settled_status();
+        let mut rollup = Rollup::new(payment.date, payment.currency.code());
+        rollup.cash = payment.amount;
+        rollup.receivable = -payment.amount;
+        rollup.customer_id = Some(payment.customer_id.clone());
+        if after.status == InvoiceStatus::Paid {
+            after.paid_on = Some(payment.date);
+            rollup.paid_invoices = 1;
+            rollup.days_to_pay = before
+                .issue_date
+                .map(|d| (payment.date - d).num_days())
+                .unwrap_or(0);
+        }
         let mut ops = invoice_ops(actor, "invoice.payment_recorded", &before, &mut after)?;
         ops.push(WriteOp::put_new(sales::payment_item(&payment)?));
         ops.push(audit::record(
@@ -195,9 +207,6 @@ async fn record_payment(
             &payment.id,
             audit::diff(None, Some(&payment)),
         )?);
-        let mut rollup = Rollup::new(payment.date, payment.currency.code());
-        rollup.cash = payment.amount;
-        rollup.customer_id = Some(payment.customer_id.clone());
         ops.extend(rollup.ops());
         let idem_index = ops.len();
         if let Some(k) = idem_key_ {
@@ -292,36 +301,10 @@ async fn list_payments(
     State(state): State<AppState>,
     Query(q): Query<DocumentFilter>,
 ) -> ApiResult<Json<ListResponse<Payment>>> {
-    let limit = ListParams {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
     let mut f = Fields::new();
-    let from = sales::parse_date("from", q.from.as_deref(), &mut f);
-    let to = sales::parse_date("to", q.to.as_deref(), &mut f);
-    let forward = match q.sort.as_deref() {
-        None | Some("-date") => false,
-        Some("date") => true,
-        Some(_) => {
-            f.error("sort", "must be date or -date");
-            false
-        }
-    };
-    if q.customer_id
-        .as_deref()
-        .is_some_and(|c| c.is_empty() || c.len() > 64)
-    {
-        f.error("customer_id", "must be a customer id");
-    }
+    let c = q.common(&mut f)?;
     f.finish()?;
-    let range = SkRange::Between(
-        from.map(|d| d.to_string()).unwrap_or_default(),
-        format!(
-            "{}~",
-            to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into())
-        ),
-    );
+    let (from, to, forward, range) = (c.from, c.to, c.forward, c.range());
     let query = match &q.customer_id {
         Some(c) => store::Query::index(Index::Gsi2, keys::payments_of_customer(c)),
         None => store::Query::index(Index::Gsi1, keys::ALL_PAYMENTS),
@@ -341,24 +324,9 @@ async fn list_payments(
         "payments?{:?}",
         (&q.customer_id, from, to, min, max, forward)
     );
-    let keys_ = state
-        .tokens
-        .secrets()
-        .signing_keys()
-        .await
-        .map_err(Problem::internal)?;
-    let codec = CursorCodec::new(&keys_);
-    let cursor = codec.decode_opt(&scope, q.cursor.as_deref())?;
-    let page = listing::list(&state.store, vec![source], limit, cursor).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<Payment>, _>>()?;
-    Ok(Json(ListResponse {
-        items,
-        next_cursor: page.cursor.map(|c| codec.encode(&scope, &c)),
-    }))
+    Ok(Json(
+        listing::respond(&state, &scope, q.cursor.as_deref(), vec![source], c.limit).await?,
+    ))
 }
 
 /// Delete a payment recorded by mistake: the invoice's balance goes back up. Audited.
@@ -401,6 +369,19 @@ async fn delete_payment(
         if after.status != InvoiceStatus::Void {
             after.status = after.settled_status();
         }
+        // Settled no longer: take it out of the days-to-pay figures of the day it was settled.
+        let unsettled = match (before.status, before.paid_on, before.issue_date) {
+            (InvoiceStatus::Paid, Some(paid_on), Some(issued))
+                if after.status != InvoiceStatus::Paid =>
+            {
+                after.paid_on = None;
+                let mut r = Rollup::new(paid_on, payment.currency.code());
+                r.paid_invoices = -1;
+                r.days_to_pay = -(paid_on - issued).num_days();
+                r.ops()
+            }
+            _ => Vec::new(),
+        };
         let mut ops = invoice_ops(actor, "invoice.payment_reversed", &before, &mut after)?;
         ops.push(WriteOp::Delete {
             key: keys::payment(id, &payment.date.to_string(), &payment.id),
@@ -415,8 +396,11 @@ async fn delete_payment(
         )?);
         let mut rollup = Rollup::new(payment.date, payment.currency.code());
         rollup.cash = -payment.amount;
+        rollup.receivable = payment.amount;
         rollup.customer_id = Some(payment.customer_id.clone());
-        ops.extend(rollup.ops());
+        let mut rollups = rollup.ops();
+        rollups.extend(unsettled);
+        ops.extend(sales::merge_rollups(rollups));
         match state.store.transact(ops).await {
             Ok(()) => Ok(Some(())),
             Err(e) if sales::lost_race(&e) => Ok(None),

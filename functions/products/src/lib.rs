@@ -14,12 +14,10 @@ use erp_shared::domain::Product;
 use erp_shared::domain::product::{Money, MoneyInput, ProductFields};
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
-use erp_shared::http::{
-    ApiRouter, Created, CursorCodec, IfMatch, Json, ListResponse, Path, Query, Tagged,
-};
+use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
 use erp_shared::listing::{self, ListRequest, search_key};
 use erp_shared::state::AppState;
-use erp_shared::store::{Condition, WriteOp, from_item, keys, to_item};
+use erp_shared::store::{Condition, WriteOp, keys, to_item};
 
 const READ: Access = Access::Permission(Permission::ProductsRead);
 const WRITE: Access = Access::Permission(Permission::ProductsWrite);
@@ -77,24 +75,16 @@ async fn list_products(
     Query(req): Query<ListRequest>,
 ) -> ApiResult<Json<ListResponse<Product>>> {
     let plan = req.plan("products", &PRODUCTS)?;
-    let keys = state
-        .tokens
-        .secrets()
-        .signing_keys()
-        .await
-        .map_err(Problem::internal)?;
-    let codec = CursorCodec::new(&keys);
-    let cursor = codec.decode_opt(&plan.scope, req.cursor.as_deref())?;
-    let page = listing::list(&state.store, plan.sources, plan.limit, cursor).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<Product>, _>>()?;
-    Ok(Json(ListResponse {
-        items,
-        next_cursor: page.cursor.map(|c| codec.encode(&plan.scope, &c)),
-    }))
+    Ok(Json(
+        listing::respond(
+            &state,
+            &plan.scope,
+            req.cursor.as_deref(),
+            plan.sources,
+            plan.limit,
+        )
+        .await?,
+    ))
 }
 
 /// Create a product. 409 when the SKU is taken.

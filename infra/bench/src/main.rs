@@ -8,6 +8,11 @@
 //! - the same for the customers endpoints (create, get, list, search, a page deep in the
 //!   list) on a separate store loaded with 10,000 customers through the API, and how long
 //!   loading them took.
+//! - orders, invoices and payments endpoints (create and read an order, issue a draft invoice,
+//!   record a payment, list invoices) on their own store with a customer, 20 products and a
+//!   few hundred issued invoices;
+//! - the DynamoDB item size of worst-case orders (and their invoices and `order.created`
+//!   audit records) and the most lines that fit in one 400 KB item.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -35,6 +40,8 @@ const FUNCTIONS: &[&str] = &[
     "orders",
     "invoices",
     "payments",
+    "dashboard",
+    "salesforce",
 ];
 const STARTS: usize = 30;
 
@@ -52,6 +59,8 @@ fn main() {
         .expect("runtime");
     rt.block_on(latency());
     rt.block_on(customers());
+    rt.block_on(sales());
+    item_sizes();
 }
 
 fn zipped_size(path: &Path) -> u64 {
@@ -472,4 +481,449 @@ async fn customers() {
         .await;
     println!();
     std::fs::remove_dir_all(&dir).ok();
+}
+
+impl Bench {
+    /// Calls the API and returns the body, panicking unless the answer is a success.
+    async fn ok(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
+        let (status, reply) = self.call(method, path, Some(token), body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {reply}");
+        reply
+    }
+}
+
+/// Products on the sales store; every measured order and invoice has one line of each.
+const PRODUCTS: usize = 20;
+/// Issued invoices created before the sales measurements (the list has data).
+const ISSUED_INVOICES: usize = 300;
+/// Orders created before the sales measurements (read by `GET /api/v1/orders/{id}`).
+const SETUP_ORDERS: usize = 100;
+/// Requests per write measurement (orders, issue, payments).
+const SALES_WRITES: usize = 300;
+
+/// Orders, invoices and payments endpoints in-process on their own embedded store: one
+/// customer, [`PRODUCTS`] products and [`ISSUED_INVOICES`] issued invoices, created through
+/// the API.
+async fn sales() {
+    let dir = std::env::temp_dir().join(format!("erp-bench-sales-{}", std::process::id()));
+    let bench = open_bench(&dir).await;
+    let token = bench.admin_token().await;
+
+    let customer = bench
+        .ok(
+            "POST",
+            "/api/v1/customers",
+            &token,
+            Some(json!({"name": "Acme Ltd", "currency": "EUR", "payment_terms_days": 30})),
+        )
+        .await["id"]
+        .as_str()
+        .expect("customer id")
+        .to_string();
+    let mut products = Vec::with_capacity(PRODUCTS);
+    for n in 1..=PRODUCTS {
+        let body = json!({
+            "sku": format!("SKU-{n:02}"),
+            "name": format!("Product {n:02}"),
+            "unit_price": {"amount": 1999, "currency": "EUR"},
+            "tax_rate": "20",
+        });
+        let product = bench
+            .ok("POST", "/api/v1/products", &token, Some(body))
+            .await;
+        products.push(product["id"].as_str().expect("product id").to_string());
+    }
+    let lines: Vec<Value> = products
+        .iter()
+        .map(|p| json!({"product_id": p, "quantity": "2"}))
+        .collect();
+    let document = json!({"customer_id": customer, "lines": lines});
+
+    // A draft invoice with the 20 lines; returns its id.
+    let draft = |token: String| {
+        let (b, body) = (&bench, document.clone());
+        async move {
+            b.ok("POST", "/api/v1/invoices", &token, Some(body)).await["id"]
+                .as_str()
+                .expect("invoice id")
+                .to_string()
+        }
+    };
+    let issue_path = |id: &str| format!("/api/v1/invoices/{id}/issue");
+
+    let started = Instant::now();
+    let mut orders = Vec::with_capacity(SETUP_ORDERS);
+    for _ in 0..SETUP_ORDERS {
+        let order = bench
+            .ok("POST", "/api/v1/orders", &token, Some(document.clone()))
+            .await;
+        orders.push(order["id"].as_str().expect("order id").to_string());
+    }
+    // Issued invoices for the list, then the one that takes the measured payments.
+    for _ in 0..=ISSUED_INVOICES {
+        let id = draft(token.clone()).await;
+        bench
+            .ok("POST", &issue_path(&id), &token, Some(json!({})))
+            .await;
+    }
+    let token = bench.admin_token().await;
+    let payee = draft(token.clone()).await;
+    let issued = bench
+        .ok("POST", &issue_path(&payee), &token, Some(json!({})))
+        .await;
+    let balance = issued["balance_due"].as_i64().expect("balance_due");
+    assert!(
+        balance >= 100 * (SALES_WRITES as i64 + 1),
+        "balance {balance} too small for the payments"
+    );
+    // One draft per issue request, and the last for the round-trip count (usize::MAX).
+    let mut drafts = Vec::with_capacity(SALES_WRITES + 1);
+    for _ in 0..=SALES_WRITES {
+        drafts.push(draft(token.clone()).await);
+    }
+    let setup = started.elapsed();
+
+    println!("## Orders, invoices and payments (embedded redb, release build)\n");
+    println!(
+        "Store: 1 customer, {PRODUCTS} products, {SETUP_ORDERS} orders, {} issued invoices and {} drafts, \
+         created through the API in {:.2} s. Orders and invoices have {PRODUCTS} lines \
+         (quantity 2 of each product).\n",
+        ISSUED_INVOICES + 2,
+        SALES_WRITES + 1,
+        setup.as_secs_f64()
+    );
+    println!("| endpoint | requests | p50 | p99 | store round trips |\n|---|---|---|---|---|");
+
+    // Access tokens last 15 minutes: log in again before each measured section.
+    let token = bench.admin_token().await;
+    bench
+        .measure("POST /api/v1/orders (20 lines)", SALES_WRITES, |_| {
+            let b = &bench;
+            let t = token.clone();
+            let body = document.clone();
+            async move {
+                b.call("POST", "/api/v1/orders", Some(&t), Some(body))
+                    .await
+                    .0
+            }
+        })
+        .await;
+
+    let token = bench.admin_token().await;
+    bench
+        .measure("GET /api/v1/orders/{id} (20 lines)", 2000, |i| {
+            let b = &bench;
+            let t = token.clone();
+            let path = format!("/api/v1/orders/{}", orders[i % orders.len()]);
+            async move { b.call("GET", &path, Some(&t), None).await.0 }
+        })
+        .await;
+
+    let token = bench.admin_token().await;
+    bench
+        .measure(
+            "POST /api/v1/invoices/{id}/issue (20-line draft)",
+            SALES_WRITES,
+            |i| {
+                let b = &bench;
+                let t = token.clone();
+                let path = issue_path(&drafts[i.min(SALES_WRITES)]);
+                async move { b.call("POST", &path, Some(&t), Some(json!({}))).await.0 }
+            },
+        )
+        .await;
+
+    let token = bench.admin_token().await;
+    let pay_path = format!("/api/v1/invoices/{payee}/payments");
+    bench
+        .measure("POST /api/v1/invoices/{id}/payments", SALES_WRITES, |_| {
+            let b = &bench;
+            let t = token.clone();
+            let path = pay_path.clone();
+            async move {
+                b.call(
+                    "POST",
+                    &path,
+                    Some(&t),
+                    Some(json!({"amount": 100, "method": "bank_transfer"})),
+                )
+                .await
+                .0
+            }
+        })
+        .await;
+    let paid = bench
+        .ok("GET", &format!("/api/v1/invoices/{payee}"), &token, None)
+        .await;
+    assert_eq!(
+        paid["amount_paid"].as_i64(),
+        Some(100 * (SALES_WRITES as i64 + 1)),
+        "every payment recorded"
+    );
+
+    let token = bench.admin_token().await;
+    let page = bench
+        .ok("GET", "/api/v1/invoices?limit=25", &token, None)
+        .await;
+    assert_eq!(page["items"].as_array().map_or(0, Vec::len), 25);
+    bench
+        .measure("GET /api/v1/invoices?limit=25 (newest first)", 500, |_| {
+            let b = &bench;
+            let t = token.clone();
+            async move {
+                b.call("GET", "/api/v1/invoices?limit=25", Some(&t), None)
+                    .await
+                    .0
+            }
+        })
+        .await;
+    println!();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// DynamoDB's largest item.
+const ITEM_LIMIT: usize = 400 * 1024;
+
+/// The size DynamoDB counts for an item (a JSON object of attributes, as the DynamoDB
+/// backend stores it: strings as S, numbers as N, null as NULL, booleans as BOOL, arrays as
+/// L, objects as M), following
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html>:
+/// each attribute is its name's UTF-8 bytes plus its value's size.
+fn dynamo_item_size(item: &Value) -> usize {
+    match item {
+        Value::Object(attributes) => attributes
+            .iter()
+            .map(|(name, value)| name.len() + dynamo_value_size(value))
+            .sum(),
+        other => dynamo_value_size(other),
+    }
+}
+
+/// The size of one attribute value (without its name): strings are their UTF-8 bytes;
+/// numbers 1 byte per two significant digits plus 1; null and booleans 1 byte; lists and
+/// maps 3 bytes plus, per element, 1 byte and the element's size (and, in a map, the
+/// element's name).
+fn dynamo_value_size(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) => 1,
+        Value::String(s) => s.len(),
+        Value::Number(n) => dynamo_number_size(&n.to_string()),
+        Value::Array(elements) => {
+            3 + elements
+                .iter()
+                .map(|e| 1 + dynamo_value_size(e))
+                .sum::<usize>()
+        }
+        Value::Object(entries) => {
+            3 + entries
+                .iter()
+                .map(|(name, e)| 1 + name.len() + dynamo_value_size(e))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// 1 byte per two significant digits (leading and trailing zeros trimmed), rounded up,
+/// plus 1 byte.
+fn dynamo_number_size(number: &str) -> usize {
+    let mantissa = number.split(['e', 'E']).next().unwrap_or_default();
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    significant.max(1).div_ceil(2) + 1
+}
+
+/// Text of exactly `chars` characters of `c`.
+fn text_of(c: char, chars: usize) -> String {
+    std::iter::repeat_n(c, chars).collect()
+}
+
+/// A value read from its JSON text form, as the API reads it (decimals, dates).
+macro_rules! parsed {
+    ($text:expr) => {
+        serde_json::from_value(json!($text)).expect($text)
+    };
+}
+
+/// An invoiced order of `n` lines with every text field at its longest in characters of `c`,
+/// 36-character ids and long numbers.
+fn worst_case_order(n: usize, c: char) -> erp_shared::domain::sales::Order {
+    use erp_shared::domain::money::{Discount, LineInput, Rounding, price_line, totals};
+    use erp_shared::domain::sales::{MAX_DESCRIPTION, Order, OrderStatus};
+
+    let id = |i: usize| format!("0195f3c2-7a4b-7c1d-8e2f-{i:012}");
+    let lines: Vec<_> = (0..n)
+        .map(|i| {
+            price_line(
+                LineInput {
+                    product_id: Some(id(i)),
+                    description: text_of(c, MAX_DESCRIPTION),
+                    quantity: parsed!("1234.5678"),
+                    unit_price: 987_654_321,
+                    discount: Some(Discount::Percent {
+                        value: parsed!("12.5"),
+                    }),
+                    tax_rate: parsed!("20"),
+                },
+                Rounding::HalfUp,
+            )
+            .expect("line")
+        })
+        .collect();
+    let at = "2026-01-31T23:59:59.999Z".to_string();
+    Order {
+        id: id(1_000_001),
+        customer_id: id(1_000_002),
+        customer_name: text_of(c, 200),
+        currency: erp_shared::domain::Currency::parse("EUR").expect("EUR"),
+        totals: totals(&lines),
+        lines,
+        notes: Some(text_of(c, 2000)),
+        status: OrderStatus::Invoiced,
+        invoice_id: Some(id(1_000_003)),
+        created_at: at.clone(),
+        updated_at: at,
+        version: 1_000_000,
+    }
+}
+
+/// The invoice made from `order` (same lines), issued, numbered and partly paid.
+fn invoice_of(order: &erp_shared::domain::sales::Order) -> erp_shared::domain::sales::Invoice {
+    use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
+    Invoice {
+        id: order.invoice_id.clone().expect("invoiced"),
+        kind: InvoiceKind::Invoice,
+        number: Some("INV-2026-000123".into()),
+        order_id: Some(order.id.clone()),
+        credited_invoice_id: None,
+        customer_id: order.customer_id.clone(),
+        customer_name: order.customer_name.clone(),
+        currency: order.currency,
+        lines: order.lines.clone(),
+        totals: order.totals,
+        notes: order.notes.clone(),
+        status: InvoiceStatus::PartiallyPaid,
+        issue_date: Some(parsed!("2026-01-31")),
+        due_date: Some(parsed!("2026-03-02")),
+        payment_terms_days: 30,
+        amount_paid: 123_456,
+        amount_credited: 654_321,
+        balance_due: order.totals.total - 777_777,
+        paid_on: None,
+        created_at: order.created_at.clone(),
+        updated_at: order.updated_at.clone(),
+        version: 1_000_000,
+    }
+}
+
+/// The `order.created` audit record written with `order` (it carries the whole order).
+fn order_created_audit(order: &erp_shared::domain::sales::Order) -> Value {
+    use erp_shared::audit::{Actor, diff, record};
+    use erp_shared::store::WriteOp;
+    let actor = Actor {
+        id: "0195f3c2-7a4b-7c1d-8e2f-000000000004".into(),
+        role: Some(erp_shared::auth::Role::Admin),
+        request_id: "0195f3c2-7a4b-7c1d-8e2f-000000000005".into(),
+        source_ip: Some("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff".into()),
+    };
+    match record(
+        &actor,
+        "order.created",
+        "order",
+        &order.id,
+        diff(None, Some(order)),
+    )
+    .expect("audit record")
+    {
+        WriteOp::Put { item, .. } => Value::Object(item),
+        _ => unreachable!("an audit record is a put"),
+    }
+}
+
+/// The largest `n` in `1..=hi` with `size(n) <= limit` (`size` grows with `n`), or 0.
+fn largest_fitting(limit: usize, hi: usize, size: impl Fn(usize) -> usize) -> usize {
+    let (mut lo, mut hi) = (0, hi);
+    assert!(size(hi) > limit, "search bound {hi} too small");
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if size(mid) <= limit {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Prints the DynamoDB item size of worst-case orders and the most lines that fit in one item.
+fn item_sizes() {
+    use erp_shared::domain::sales::{MAX_DESCRIPTION, MAX_LINES};
+    use erp_shared::sales::{invoice_item, order_item};
+
+    let order_size = |n: usize, c: char| {
+        dynamo_item_size(&Value::Object(
+            order_item(&worst_case_order(n, c)).expect("order item"),
+        ))
+    };
+    let invoice_size = |n: usize, c: char| {
+        dynamo_item_size(&Value::Object(
+            invoice_item(&invoice_of(&worst_case_order(n, c))).expect("invoice item"),
+        ))
+    };
+    let audit_size =
+        |n: usize, c: char| dynamo_item_size(&order_created_audit(&worst_case_order(n, c)));
+    // Characters of 1 and 4 UTF-8 bytes (descriptions are limited in characters).
+    let texts = [('x', "ASCII (1 byte/char)"), ('😀', "emoji (4 bytes/char)")];
+
+    println!("## Largest order that fits in one item (DynamoDB 400 KB = 409,600 bytes)\n");
+    println!(
+        "Worst case per line: {MAX_DESCRIPTION}-character description, 36-character product id, \
+         quantity 1234.5678, 12.5 % discount, tax rate 20, unit price 987654321; order header \
+         with a 200-character customer name, 2,000-character notes and an invoice id. Sizes \
+         follow DynamoDB's item size rules (attribute names + values, 3 bytes per map or list, \
+         1 byte per element).\n"
+    );
+    println!(
+        "| item | text | {MAX_LINES} lines | share of 400 KB | most lines that fit |\n|---|---|---|---|---|"
+    );
+    let mut headline = Vec::new();
+    for (c, text) in texts {
+        let rows: [(&str, &dyn Fn(usize) -> usize); 3] = [
+            ("order", &|n| order_size(n, c)),
+            ("invoice made from it", &|n| invoice_size(n, c)),
+            ("`order.created` audit record", &|n| audit_size(n, c)),
+        ];
+        for (item, size) in rows {
+            let at_max = size(MAX_LINES);
+            let fits = largest_fitting(ITEM_LIMIT, 20_000, size);
+            println!(
+                "| {item} | {text} | {} bytes | {:.0} % | {fits} |",
+                grouped(at_max),
+                at_max as f64 * 100.0 / ITEM_LIMIT as f64
+            );
+            if item == "order" {
+                headline.push((text, at_max, fits));
+            }
+        }
+    }
+    println!();
+    for (text, at_max, fits) in headline {
+        println!(
+            "Order, {text}: {MAX_LINES} lines of worst-case text: {} bytes ({:.0}% of the 400 KB item limit); largest order that fits: {fits} lines.",
+            grouped(at_max),
+            at_max as f64 * 100.0 / ITEM_LIMIT as f64
+        );
+    }
+    println!();
 }

@@ -132,6 +132,10 @@ pub struct Invoice {
     pub amount_credited: i64,
     /// total − paid − credited.
     pub balance_due: i64,
+    /// The date of the payment that settled it (for the average days to pay).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub paid_on: Option<NaiveDate>,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
