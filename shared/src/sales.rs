@@ -575,6 +575,53 @@ pub fn summarise_lines(
         .collect()
 }
 
+/// Notes of a document: optional, up to 2,000 characters, newlines allowed.
+pub fn parse_notes(f: &mut crate::error::Fields, n: Option<&str>) -> Option<String> {
+    f.check("notes", crate::domain::text::optional_text(n, 2000, true))
+        .flatten()
+}
+
+/// What a new order or invoice starts from: its active customer, its currency (the
+/// customer's unless given), its notes and its priced lines. Every input error is a 422.
+pub struct DocumentStart {
+    pub customer: crate::domain::Customer,
+    pub currency: crate::domain::Currency,
+    pub notes: Option<String>,
+    pub lines: Vec<Line>,
+}
+
+pub async fn start_document(
+    store: &Store,
+    rounding: crate::domain::money::Rounding,
+    customer_id: &str,
+    currency: Option<&str>,
+    notes: Option<&str>,
+    lines: &[LineRequest],
+) -> Result<DocumentStart, crate::error::Problem> {
+    use crate::error::{Fields, Problem};
+    let customer = crate::catalog::get_customer(store, customer_id)
+        .await?
+        .ok_or_else(|| Problem::field("customer_id", "no such customer"))?;
+    if customer.status == crate::domain::RecordStatus::Archived {
+        return Err(Problem::field("customer_id", "the customer is archived"));
+    }
+    let mut f = Fields::new();
+    let currency = match currency {
+        Some(c) => f.check("currency", crate::domain::Currency::parse(c)),
+        None => Some(customer.currency),
+    };
+    let notes = parse_notes(&mut f, notes);
+    f.finish()?;
+    let currency = currency.expect("checked by finish");
+    let lines = resolve_lines(store, currency, lines, rounding).await?;
+    Ok(DocumentStart {
+        customer,
+        currency,
+        notes,
+        lines,
+    })
+}
+
 /// Today in the company's time zone.
 pub fn today(tz: chrono_tz::Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()

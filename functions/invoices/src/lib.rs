@@ -8,12 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use erp_shared::accounts::now_rfc3339;
-use erp_shared::audit::{self, Actor, Change};
+use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
-use erp_shared::catalog;
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
-use erp_shared::domain::{Currency, RecordStatus, text};
+use erp_shared::domain::text;
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
@@ -277,24 +276,6 @@ pub struct CreateInvoice {
     pub due_date: Option<NaiveDate>,
 }
 
-fn notes(f: &mut Fields, n: Option<&str>) -> Option<String> {
-    f.check("notes", text::optional_text(n, 2000, true))
-        .flatten()
-}
-
-fn line_changes(changes: Vec<Change>, before: usize, after: usize) -> Vec<Change> {
-    changes
-        .into_iter()
-        .map(|mut c| {
-            if c.field == "lines" {
-                c.old = serde_json::json!({ "count": before });
-                c.new = serde_json::json!({ "count": after });
-            }
-            c
-        })
-        .collect()
-}
-
 /// Create a draft invoice (no number yet).
 #[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", request_body = CreateInvoice, security(("bearer" = [])),
     responses((status = 201, body = InvoiceView, headers(("ETag" = String))), (status = 422, body = ProblemBody)))]
@@ -303,22 +284,20 @@ async fn create_invoice(
     actor: Actor,
     Json(req): Json<CreateInvoice>,
 ) -> ApiResult<Created<InvoiceView>> {
-    let customer = catalog::get_customer(&state.store, &req.customer_id)
-        .await?
-        .ok_or_else(|| Problem::field("customer_id", "no such customer"))?;
-    if customer.status == RecordStatus::Archived {
-        return Err(Problem::field("customer_id", "the customer is archived"));
-    }
-    let mut f = Fields::new();
-    let currency = match &req.currency {
-        Some(c) => f.check("currency", Currency::parse(c)),
-        None => Some(customer.currency),
-    };
-    let notes = notes(&mut f, req.notes.as_deref());
-    f.finish()?;
-    let currency = currency.expect("checked");
-    let lines =
-        sales::resolve_lines(&state.store, currency, &req.lines, state.config.rounding).await?;
+    let sales::DocumentStart {
+        customer,
+        currency,
+        notes,
+        lines,
+    } = sales::start_document(
+        &state.store,
+        state.config.rounding,
+        &req.customer_id,
+        req.currency.as_deref(),
+        req.notes.as_deref(),
+        &req.lines,
+    )
+    .await?;
     let now = now_rfc3339();
     let t = totals(&lines);
     let invoice = Invoice {
@@ -346,7 +325,7 @@ async fn create_invoice(
         version: 1,
     };
     sales::check_size(&invoice)?;
-    let changes = line_changes(audit::diff(None, Some(&invoice)), 0, invoice.lines.len());
+    let changes = sales::summarise_lines(audit::diff(None, Some(&invoice)), 0, invoice.lines.len());
     let ops = vec![
         WriteOp::put_new(sales::invoice_item(&invoice)?),
         audit::record(&actor, "invoice.created", "invoice", &invoice.id, changes)?,
@@ -387,7 +366,7 @@ fn save_ops(
     after.version = before.version + 1;
     after.updated_at = now_rfc3339();
     sales::check_size(&*after)?;
-    let changes = line_changes(
+    let changes = sales::summarise_lines(
         audit::diff(Some(before), Some(&*after)),
         before.lines.len(),
         after.lines.len(),
@@ -436,7 +415,7 @@ async fn patch_invoice(
     let mut after = before.clone();
     let mut f = Fields::new();
     if req.notes.is_some() {
-        after.notes = notes(&mut f, req.notes.as_deref());
+        after.notes = sales::parse_notes(&mut f, req.notes.as_deref());
     }
     f.finish()?;
     if req.due_date.is_some() {
@@ -686,7 +665,7 @@ async fn credit_note(
                 "credit_note.issued",
                 "invoice",
                 &note.id,
-                line_changes(audit::diff(None, Some(&note)), 0, note.lines.len()),
+                sales::summarise_lines(audit::diff(None, Some(&note)), 0, note.lines.len()),
             )?,
         ];
         extra.extend(rollup.ops());

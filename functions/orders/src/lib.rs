@@ -12,7 +12,6 @@ use erp_shared::auth::{Access, Permission};
 use erp_shared::catalog;
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, Order, OrderStatus};
-use erp_shared::domain::{Currency, RecordStatus, text};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
@@ -145,11 +144,6 @@ async fn list_orders(
     ))
 }
 
-fn notes(f: &mut Fields, n: Option<&str>) -> Option<String> {
-    f.check("notes", text::optional_text(n, 2000, true))
-        .flatten()
-}
-
 /// Create a draft order. Lines referencing a product take its price, description and tax
 /// rate unless given; prices are copied onto the order.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = CreateOrder, security(("bearer" = [])),
@@ -159,22 +153,20 @@ async fn create_order(
     actor: Actor,
     Json(req): Json<CreateOrder>,
 ) -> ApiResult<Created<Order>> {
-    let customer = catalog::get_customer(&state.store, &req.customer_id)
-        .await?
-        .ok_or_else(|| Problem::field("customer_id", "no such customer"))?;
-    if customer.status == RecordStatus::Archived {
-        return Err(Problem::field("customer_id", "the customer is archived"));
-    }
-    let mut f = Fields::new();
-    let currency = match &req.currency {
-        Some(c) => f.check("currency", Currency::parse(c)),
-        None => Some(customer.currency),
-    };
-    let notes = notes(&mut f, req.notes.as_deref());
-    f.finish()?;
-    let currency = currency.expect("checked");
-    let lines =
-        sales::resolve_lines(&state.store, currency, &req.lines, state.config.rounding).await?;
+    let sales::DocumentStart {
+        customer,
+        currency,
+        notes,
+        lines,
+    } = sales::start_document(
+        &state.store,
+        state.config.rounding,
+        &req.customer_id,
+        req.currency.as_deref(),
+        req.notes.as_deref(),
+        &req.lines,
+    )
+    .await?;
     let now = now_rfc3339();
     let order = Order {
         id: uuid::Uuid::now_v7().to_string(),
@@ -296,7 +288,7 @@ async fn patch_order(
     let mut after = before.clone();
     let mut f = Fields::new();
     if req.notes.is_some() {
-        after.notes = notes(&mut f, req.notes.as_deref());
+        after.notes = sales::parse_notes(&mut f, req.notes.as_deref());
     }
     f.finish()?;
     if let Some(lines) = &req.lines {
