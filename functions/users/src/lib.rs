@@ -20,8 +20,10 @@ use erp_shared::store::{self, Index, keys};
 
 const MANAGE: Access = Access::Permission(Permission::UsersManage);
 
+mod outbox_admin;
+
 pub fn routes() -> ApiRouter {
-    ApiRouter::new()
+    outbox_admin::routes()
         .route(Method::GET, "/api/v1/users", MANAGE, list_users)
         .route(Method::POST, "/api/v1/users", MANAGE, invite_user)
         .route(Method::GET, "/api/v1/users/{id}", MANAGE, get_user)
@@ -55,7 +57,9 @@ pub fn routes() -> ApiRouter {
 struct ApiDoc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(outbox_admin::ApiDoc::openapi());
+    doc
 }
 
 /// A user as the API shows it (never the password hash).

@@ -139,7 +139,7 @@ pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Deliver
             ];
             if attempts >= MAX_ATTEMPTS {
                 updates.push(Update::set("status", "failed"));
-                updates.push(Update::set(gp, "OUTBOX#failed"));
+                updates.push(Update::set(gp, keys::OUTBOX_FAILED));
             } else {
                 updates.push(Update::set("status", "pending"));
                 updates.push(Update::set("next_attempt_at", now + backoff_secs(attempts)));

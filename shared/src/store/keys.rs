@@ -137,6 +137,8 @@ pub fn users_by_status(status: &str) -> String {
 pub const USERS_BY_EMAIL: &str = "USERS";
 /// Sparse index partition of outbox messages still to send.
 pub const OUTBOX_PENDING: &str = "OUTBOX#pending";
+/// Index partition of outbox messages that failed every attempt.
+pub const OUTBOX_FAILED: &str = "OUTBOX#failed";
 /// Counter of active administrators (guards the last-admin rule).
 pub const ACTIVE_ADMINS: &str = "active_admins";
 
