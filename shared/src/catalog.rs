@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use crate::domain::{Customer, Product};
+use crate::error::Problem;
 use crate::listing::{Collection, search_key};
-use crate::store::{Index, Item, Store, StoreResult, from_item, keys, to_item};
+use crate::store::{Condition, Index, Item, Store, StoreResult, WriteOp, from_item, keys, to_item};
 
 fn index(item: &mut Item, index: Index, pk: String, sk: String) {
     let (p, s) = index.attributes();
@@ -96,4 +97,35 @@ pub async fn get_product(store: &Store, id: &str) -> StoreResult<Option<Product>
         .await?
         .map(from_item)
         .transpose()
+}
+
+/// The guard item that makes a product's SKU unique (case-insensitive): written with the
+/// product, it fails the transaction when another product holds the SKU.
+pub fn sku_guard(product: &Product) -> StoreResult<WriteOp> {
+    let item = to_item(
+        &keys::product_sku(&search_key(&product.sku)),
+        &serde_json::json!({ "product_id": product.id }),
+    )?;
+    Ok(WriteOp::put_new(item))
+}
+
+/// Writes that move a product's SKU from `before` to `after`: the new guard (at the returned
+/// ops' index 0, failing when the SKU is taken) and the release of the old one. Empty when
+/// the SKU did not change.
+pub fn sku_change(before: &Product, after: &Product) -> StoreResult<Vec<WriteOp>> {
+    if search_key(&before.sku) == search_key(&after.sku) {
+        return Ok(Vec::new());
+    }
+    Ok(vec![
+        sku_guard(after)?,
+        WriteOp::Delete {
+            key: keys::product_sku(&search_key(&before.sku)),
+            condition: Some(Condition::eq("product_id", before.id.as_str())),
+        },
+    ])
+}
+
+/// 409 for a SKU another product holds.
+pub fn sku_taken() -> Problem {
+    Problem::conflict("sku-taken", "Another product already uses this SKU.")
 }

@@ -3,7 +3,6 @@
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use serde_json::json;
 use utoipa::OpenApi;
 
 use erp_shared::accounts::now_rfc3339;
@@ -15,9 +14,9 @@ use erp_shared::domain::product::{Money, MoneyInput, ProductFields};
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
-use erp_shared::listing::{self, ListRequest, search_key};
+use erp_shared::listing::{self, ListRequest};
 use erp_shared::state::AppState;
-use erp_shared::store::{Condition, WriteOp, keys, to_item};
+use erp_shared::store::{Condition, WriteOp};
 
 const READ: Access = Access::Permission(Permission::ProductsRead);
 const WRITE: Access = Access::Permission(Permission::ProductsWrite);
@@ -51,19 +50,6 @@ struct ApiDoc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
-}
-
-fn sku_taken() -> Problem {
-    Problem::conflict("sku-taken", "Another product already uses this SKU.")
-}
-
-/// The guard item that makes a SKU unique.
-fn sku_guard(product: &Product) -> Result<WriteOp, Problem> {
-    let item = to_item(
-        &keys::product_sku(&search_key(&product.sku)),
-        &json!({ "product_id": product.id }),
-    )?;
-    Ok(WriteOp::put_new(item))
 }
 
 /// List products: `q` searches name then SKU prefixes; filters by status (`active` or
@@ -100,7 +86,7 @@ async fn create_product(
     let product = fields.apply(&blank, true)?;
     let ops = vec![
         WriteOp::put_new(catalog::product_item(&product)?),
-        sku_guard(&product)?,
+        catalog::sku_guard(&product)?,
         audit::record(
             &actor,
             "product.created",
@@ -115,7 +101,7 @@ async fn create_product(
             product.version,
             product,
         )),
-        Err(e) if e.failed_op(1) => Err(sku_taken()),
+        Err(e) if e.failed_op(1) => Err(catalog::sku_taken()),
         Err(e) => Err(e.into()),
     }
 }
@@ -154,18 +140,13 @@ async fn save(
         },
         audit::record(actor, action, "product", &after.id, changes)?,
     ];
-    let sku_changed = search_key(&before.sku) != search_key(&after.sku);
-    if sku_changed {
-        ops.push(sku_guard(&after)?);
-        ops.push(WriteOp::Delete {
-            key: keys::product_sku(&search_key(&before.sku)),
-            condition: Some(Condition::eq("product_id", before.id.as_str())),
-        });
-    }
+    let sku_ops = catalog::sku_change(before, &after)?;
+    let sku_changed = !sku_ops.is_empty();
+    ops.extend(sku_ops);
     match state.store.transact(ops).await {
         Ok(()) => Ok(after),
         Err(e) if e.failed_op(0) => Err(stale()),
-        Err(e) if sku_changed && e.failed_op(2) => Err(sku_taken()),
+        Err(e) if sku_changed && e.failed_op(2) => Err(catalog::sku_taken()),
         Err(e) => Err(e.into()),
     }
 }

@@ -27,7 +27,6 @@ use erp_shared::domain::sales::{MAX_LINES, Order, OrderStatus};
 use erp_shared::domain::text::{self, Patch};
 use erp_shared::domain::{Currency, Customer, Product, RecordStatus};
 use erp_shared::error::{ApiResult, Fields, Problem};
-use erp_shared::listing::search_key;
 use erp_shared::sales::{self, LineRequest, Rollup};
 use erp_shared::state::AppState;
 use erp_shared::store::{
@@ -258,14 +257,10 @@ async fn commit(
         // The same event, processed concurrently: its answer is the one that counts.
         Err(e) if e.failed_op(inbound_op) => stored_response(&state.store, dedupe).await,
         Err(e) if guard_op.is_some_and(|i| e.failed_op(i)) => Ok(None),
-        Err(e) if sku_op.is_some_and(|i| e.failed_op(i)) => Err(sku_taken()),
+        Err(e) if sku_op.is_some_and(|i| e.failed_op(i)) => Err(catalog::sku_taken()),
         Err(e) if sales::lost_race(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
-}
-
-fn sku_taken() -> Problem {
-    Problem::conflict("sku-taken", "Another product already uses this SKU.")
 }
 
 /// Renames the field errors of a problem (our field names → Salesforce's).
@@ -477,13 +472,6 @@ impl Ctx<'_> {
         Ok(fields)
     }
 
-    fn sku_guard(product: &Product) -> ApiResult<WriteOp> {
-        Ok(WriteOp::put_new(to_item(
-            &keys::product_sku(&search_key(&product.sku)),
-            &json!({ "product_id": product.id }),
-        )?))
-    }
-
     fn create_product(&self) -> ApiResult<Plan> {
         let blank = Product::blank(uuid::Uuid::now_v7().to_string(), now_rfc3339());
         let product = self
@@ -493,7 +481,7 @@ impl Ctx<'_> {
         let ops = vec![
             WriteOp::put_new(catalog::product_item(&product)?),
             self.create_guard(&product.id)?,
-            Self::sku_guard(&product)?,
+            catalog::sku_guard(&product)?,
             audit::record(
                 self.actor,
                 "product.created",
@@ -535,13 +523,10 @@ impl Ctx<'_> {
                 id,
                 changes,
             )?);
-            if search_key(&before.sku) != search_key(&after.sku) {
+            let sku_ops = catalog::sku_change(&before, &after)?;
+            if !sku_ops.is_empty() {
                 sku_op = Some(ops.len());
-                ops.push(Self::sku_guard(&after)?);
-                ops.push(WriteOp::Delete {
-                    key: keys::product_sku(&search_key(&before.sku)),
-                    condition: Some(Condition::eq("product_id", before.id.as_str())),
-                });
+                ops.extend(sku_ops);
             }
         }
         let guard_op = ops.len();
