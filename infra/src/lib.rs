@@ -9,10 +9,13 @@ use axum::Router;
 use axum::http::Method;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use erp_shared::auth::Access;
+use erp_shared::audit::Actor;
+use erp_shared::auth::{Access, Permission};
 use erp_shared::config::{Config, LocalConfig, SecretSource};
 use erp_shared::domain::Email;
+use erp_shared::error::{ApiResult, Problem};
 use erp_shared::http::ApiRouter;
+use erp_shared::http::{Json, Query};
 use erp_shared::state::AppState;
 
 /// Every function's routes, mounted at the paths `template.yaml` gives API Gateway.
@@ -69,11 +72,69 @@ pub fn openapi_json() -> String {
         .expect("OpenAPI document serialises")
 }
 
-/// The whole API as one router, plus the local-only `/healthz`.
+/// The state the local server runs with: the given one plus the invoice-PDF renderer (as
+/// the `invoices` and `notifier` functions have on AWS) and the OpenAPI document.
+pub fn local_state(state: AppState) -> AppState {
+    let pdfs = erp_shared::documents::attachments(&state.store, state.config.time_zone);
+    state.with_attachments(pdfs).with_openapi(openapi_json())
+}
+
+/// Routes only the local server has: `/healthz` and the on-demand reminder run.
+pub fn local_routes() -> ApiRouter {
+    ApiRouter::new()
+        .route(Method::GET, "/healthz", Access::Public, || async { "ok" })
+        .route(
+            Method::POST,
+            "/api/v1/admin/run-reminders",
+            Access::Permission(Permission::SettingsManage),
+            run_reminders,
+        )
+}
+
+/// The whole API as one router, plus the local-only routes.
 pub fn router(state: AppState) -> Router {
     function_routes()
-        .route(Method::GET, "/healthz", Access::Public, || async { "ok" })
-        .into_router(state.with_openapi(openapi_json()))
+        .merge(local_routes())
+        .into_router(local_state(state))
+}
+
+#[derive(serde::Deserialize)]
+struct RunReminders {
+    /// The company-time-zone date to run for.
+    date: Option<String>,
+    /// Or an instant (RFC 3339): the date is the company's date at that instant.
+    at: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct RunRemindersResponse {
+    reminders: erp_shared::reminders::RunReport,
+    outbox: erp_shared::email::outbox::DrainReport,
+}
+
+/// Local mode only: runs the daily reminder job for a chosen date (default: today in the
+/// company's time zone), then sends the outbox at once.
+async fn run_reminders(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    actor: Actor,
+    Query(q): Query<RunReminders>,
+) -> ApiResult<Json<RunRemindersResponse>> {
+    let company = state.company().await?;
+    let date = match (q.date.as_deref(), q.at.as_deref()) {
+        (Some(d), None) => d
+            .parse::<chrono::NaiveDate>()
+            .map_err(|_| Problem::field("date", "must be a date (YYYY-MM-DD)"))?,
+        (None, Some(at)) => chrono::DateTime::parse_from_rfc3339(at)
+            .map_err(|_| Problem::field("at", "must be an RFC 3339 instant"))?
+            .with_timezone(&company.tz())
+            .date_naive(),
+        (None, None) => erp_shared::sales::today(company.tz()),
+        (Some(_), Some(_)) => return Err(Problem::field("at", "give date or at, not both")),
+    };
+    let reminders = erp_shared::reminders::run(&state.store, &company, date, &actor).await?;
+    let now = chrono::Utc::now().timestamp();
+    let outbox = erp_shared::email::outbox::drain(&state.courier(), now).await?;
+    Ok(Json(RunRemindersResponse { reminders, outbox }))
 }
 
 /// Local mode with no secret configured: a signing key generated on first start and kept in
@@ -118,7 +179,8 @@ pub fn spawn_outbox_drainer(state: AppState, every: Duration) -> tokio::task::Jo
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = erp_shared::email::outbox::drain(&state.store, &state.mailer).await {
+            let now = chrono::Utc::now().timestamp();
+            if let Err(e) = erp_shared::email::outbox::drain(&state.courier(), now).await {
                 tracing::warn!(error = %e, "outbox drain failed");
             }
         }

@@ -50,7 +50,8 @@ pub struct Config {
     pub jwt_audience: String,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// The company's time zone: business dates (issue, due, "today") are calendar dates here.
+    /// The company's time zone until the company settings set one: business dates (issue,
+    /// due, "today") are calendar dates in the settings' time zone.
     pub time_zone: chrono_tz::Tz,
     /// Rounding of line amounts: `half_up` (default) or `half_even`.
     pub rounding: crate::domain::money::Rounding,

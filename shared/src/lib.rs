@@ -6,6 +6,8 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;
+#[cfg(feature = "pdf")]
+pub mod documents;
 pub mod domain;
 pub mod email;
 pub mod error;
@@ -13,7 +15,11 @@ pub mod http;
 pub mod lambda;
 pub mod listing;
 pub mod observability;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+pub mod reminders;
 pub mod sales;
 pub mod secrets;
+pub mod settings;
 pub mod state;
 pub mod store;

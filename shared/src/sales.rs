@@ -70,6 +70,15 @@ pub fn invoice_item(i: &Invoice) -> StoreResult<Item> {
             n.clone(),
         );
     }
+    // Sparse: only open invoices are in it, so the reminder job reads just those.
+    if let (InvoiceKind::Invoice, true, Some(due)) = (i.kind, i.status.is_open(), i.due_date) {
+        index(
+            &mut item,
+            Index::Gsi5,
+            keys::OPEN_INVOICES.into(),
+            format!("{due}#{}", i.id),
+        );
+    }
     Ok(item)
 }
 

@@ -4,8 +4,11 @@ use std::sync::Arc;
 
 use crate::auth::TokenService;
 use crate::config::{Config, EmailKind, SecretSource, StoreKind};
-use crate::email::{Mailer, outbox};
+use crate::domain::company::CompanySettings;
+use crate::email::outbox::{self, Courier};
+use crate::email::{AttachmentSource, Mailer};
 use crate::secrets::Secrets;
+use crate::settings::SettingsCache;
 use crate::store::{DynamoBackend, EmbeddedBackend, Store};
 
 #[derive(Clone)]
@@ -14,8 +17,11 @@ pub struct AppState {
     pub store: Store,
     pub tokens: TokenService,
     pub mailer: Mailer,
+    /// Renders email attachments (invoice PDFs) in the functions built with the renderer.
+    pub attachments: Option<Arc<dyn AttachmentSource>>,
     /// The OpenAPI document served at `/api/v1/openapi.json`.
     pub openapi: Arc<str>,
+    settings: SettingsCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,8 +88,45 @@ impl AppState {
             store,
             tokens,
             mailer,
+            attachments: None,
             openapi: Arc::from("{}"),
+            settings: SettingsCache::default(),
         }
+    }
+
+    /// Adds the attachment renderer (functions that send invoice PDFs).
+    pub fn with_attachments(mut self, source: Arc<dyn AttachmentSource>) -> Self {
+        self.attachments = Some(source);
+        self
+    }
+
+    /// What delivering email needs.
+    pub fn courier(&self) -> Courier {
+        Courier {
+            store: self.store.clone(),
+            mailer: self.mailer.clone(),
+            attachments: self.attachments.clone(),
+        }
+    }
+
+    /// The company settings (cached for [`crate::settings::CACHE_SECONDS`]).
+    pub async fn company(&self) -> Result<Arc<CompanySettings>, crate::store::StoreError> {
+        self.settings.get(&self.store, self.config.time_zone).await
+    }
+
+    /// Forgets the cached settings after this process changed them.
+    pub async fn forget_company(&self) {
+        self.settings.forget().await;
+    }
+
+    /// Today in the company's time zone.
+    pub async fn today(&self) -> Result<chrono::NaiveDate, crate::store::StoreError> {
+        Ok(crate::sales::today(self.company().await?.tz()))
+    }
+
+    /// The company's branding for emails.
+    pub async fn brand(&self) -> Result<crate::email::templates::Brand, crate::store::StoreError> {
+        Ok(crate::email::templates::Brand::of(&*self.company().await?))
     }
 
     pub fn with_openapi(mut self, document: impl Into<Arc<str>>) -> Self {
@@ -94,8 +137,10 @@ impl AppState {
     /// Delivers messages just committed to the outbox, right away. A failure leaves them in
     /// the outbox for a later drain: the caller's change is already safe.
     pub async fn deliver_now(&self, outbox_ids: &[String]) {
+        let courier = self.courier();
+        let now = chrono::Utc::now().timestamp();
         for id in outbox_ids {
-            if let Err(e) = outbox::deliver(&self.store, &self.mailer, id).await {
+            if let Err(e) = outbox::deliver(&courier, id, now).await {
                 tracing::warn!(outbox_id = %id, error = %e, "outbox delivery deferred");
             }
         }

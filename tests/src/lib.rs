@@ -199,7 +199,7 @@ impl TestApp {
                 }
             }
         };
-        let state = AppState::assemble(config, store, secrets, mailer);
+        let state = erp_local::local_state(AppState::assemble(config, store, secrets, mailer));
         let app = erp_local::router(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -260,6 +260,97 @@ impl TestApp {
             req = req.json(&b);
         }
         Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// A request with extra headers (e.g. `If-Match`).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// Raw bytes of a response (PDFs, images): (status, content type, body).
+    pub async fn bytes(&self, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, ct, res.bytes().await.expect("body").to_vec())
+    }
+
+    /// Replaces the company settings (admin), whatever their current version.
+    pub async fn put_settings(&self, admin: &str, settings: Value) -> Reply {
+        let current = self.get("/api/v1/settings/company", Some(admin)).await;
+        assert_eq!(current.status, StatusCode::OK, "{}", current.body);
+        let etag = current.headers["etag"].to_str().unwrap().to_string();
+        self.send(
+            reqwest::Method::PUT,
+            "/api/v1/settings/company",
+            admin,
+            &[("if-match", &etag)],
+            Some(settings),
+        )
+        .await
+    }
+
+    /// The company's sender address in the settings of the email-failure tests: unique per
+    /// app and, on the emulator, not a known identity until [`TestApp::repair_mail`].
+    pub fn company_sender(&self) -> String {
+        format!("billing@{}.example.org", self.tag)
+    }
+
+    /// Makes the mail service refuse every message. On the emulator this relies on the
+    /// company settings sending from [`TestApp::company_sender`], an identity unknown until
+    /// [`TestApp::repair_mail`]; with files, a file stands where the mail folder should be.
+    pub async fn break_mail(&self) {
+        if self.backend == Backend::Embedded {
+            let dir = self.data_dir.join("outbox");
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&self.data_dir).expect("data folder");
+            std::fs::write(&dir, b"not a folder").expect("block the mail folder");
+        }
+    }
+
+    /// Undoes [`TestApp::break_mail`].
+    pub async fn repair_mail(&self) {
+        match self.backend {
+            Backend::Embedded => {
+                let _ = std::fs::remove_file(self.data_dir.join("outbox"));
+            }
+            Backend::Dynamo => {
+                let ses = aws_sdk_sesv2::Client::new(&moto_sdk().await);
+                ses.create_email_identity()
+                    .email_identity(self.company_sender())
+                    .send()
+                    .await
+                    .expect("create identity");
+            }
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -397,21 +488,58 @@ impl TestApp {
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub to: String,
+    pub from: String,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// (file name, content type, bytes)
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 impl Mail {
     pub fn parse(raw: &[u8]) -> Option<Mail> {
+        use mail_parser::MimeHeaders;
         let m = mail_parser::MessageParser::default().parse(raw)?;
         let to = m.to()?.first()?.address()?.to_string();
+        let from = m
+            .from()
+            .and_then(|f| f.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string();
+        let attachments = m
+            .attachments()
+            .map(|a| {
+                let ct = a
+                    .content_type()
+                    .map(|c| format!("{}/{}", c.c_type, c.c_subtype.as_deref().unwrap_or("")))
+                    .unwrap_or_default();
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    ct,
+                    a.contents().to_vec(),
+                )
+            })
+            .collect();
         Some(Mail {
             to,
+            from,
             subject: m.subject().unwrap_or_default().to_string(),
             text: m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
             html: m.body_html(0).map(|t| t.to_string()).unwrap_or_default(),
+            attachments,
         })
+    }
+
+    /// The text of the PDF attached to this email.
+    pub fn pdf_text(&self) -> String {
+        let (_, ct, data) = self
+            .attachments
+            .iter()
+            .find(|(name, _, _)| name.ends_with(".pdf"))
+            .unwrap_or_else(|| panic!("no PDF attached to {:?}", self.subject));
+        assert_eq!(ct, "application/pdf");
+        pdf_text(data)
     }
 
     pub fn link_token(&self) -> Option<String> {
@@ -423,6 +551,28 @@ impl Mail {
                 .collect(),
         )
     }
+}
+
+/// The text a PDF shows (extracted as a reader would).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    pdf_extract::extract_text_from_mem(pdf).expect("PDF text extracts")
+}
+
+/// A valid PNG logo (`w` × `h`, RGBA, a colour gradient).
+pub fn png_logo(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().expect("png header");
+        let data: Vec<u8> = (0..w * h)
+            .flat_map(|i| [(i % 256) as u8, 80, 160, 255])
+            .collect();
+        writer.write_image_data(&data).expect("png data");
+    }
+    out
 }
 
 /// A response: status, headers and the JSON body (`Null` when empty or not JSON).

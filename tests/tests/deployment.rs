@@ -66,6 +66,7 @@ fn each_function_binary_serves_its_own_routes() {
                     .cloned()
                     .unwrap_or_default()
             })
+            .filter(|(_, e)| e["Type"].as_str() == Some("HttpApi"))
             .map(|(_, e)| {
                 format!(
                     "{} {}",
@@ -91,6 +92,8 @@ fn each_function_binary_serves_its_own_routes() {
     assert_eq!(binary_routes("payments"), code(erp_payments::routes()));
     assert_eq!(binary_routes("dashboard"), code(erp_dashboard::routes()));
     assert_eq!(binary_routes("salesforce"), code(erp_salesforce::routes()));
+    assert!(binary_routes("notifier").is_empty());
+    assert!(binary_routes("reminders").is_empty());
 }
 
 #[test]
@@ -230,4 +233,69 @@ fn the_openapi_document_covers_every_route_and_is_committed() {
         generated.trim(),
         "docs/openapi.json is stale: run `cargo run -p erp-local -- --openapi > docs/openapi.json`"
     );
+}
+
+#[test]
+fn the_notifier_reads_only_outbox_inserts_and_has_a_dead_letter_queue_and_alarms() {
+    let t = template();
+    let functions = resources_of_type(&t, "AWS::Serverless::Function");
+    let by_binary = |b: &str| {
+        functions
+            .iter()
+            .find(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(b))
+            .map(|(_, f)| *f)
+            .unwrap_or_else(|| panic!("function {b} in template.yaml"))
+    };
+    let notifier = by_binary("notifier");
+    let events = notifier["Properties"]["Events"].as_mapping().unwrap();
+    let stream = events
+        .values()
+        .find(|e| e["Type"].as_str() == Some("DynamoDB"))
+        .expect("a stream trigger");
+    let pattern = stream["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .unwrap();
+    let pattern: serde_json::Value = serde_json::from_str(pattern).unwrap();
+    assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
+    assert_eq!(
+        pattern["dynamodb"]["Keys"]["pk"]["S"][0]["prefix"],
+        erp_shared::store::keys::outbox("").pk
+    );
+    assert!(
+        !stream["Properties"]["DestinationConfig"]["OnFailure"]["Destination"].is_null(),
+        "failed records go to the dead-letter queue"
+    );
+    assert!(
+        events
+            .values()
+            .any(|e| e["Type"].as_str() == Some("Schedule")),
+        "a sweep retries due messages"
+    );
+    let reminders = by_binary("reminders");
+    assert!(
+        reminders["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .any(|e| e["Type"].as_str() == Some("ScheduleV2")),
+        "reminders run on a schedule"
+    );
+    let alarms: BTreeSet<String> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(k, _)| k.to_string())
+        .collect();
+    for a in [
+        "NotifierErrorsAlarm",
+        "NotifierDeadLettersAlarm",
+        "OutboxGaveUpAlarm",
+        "RemindersErrorsAlarm",
+    ] {
+        assert!(alarms.contains(a), "{a} in {alarms:?}");
+    }
+    // Sending email is limited to the one SES identity, wherever it is allowed.
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    for line in text.lines().filter(|l| l.contains(":ses:")) {
+        assert!(line.contains("identity/${SesIdentity}"), "{line}");
+    }
 }

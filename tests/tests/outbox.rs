@@ -11,7 +11,14 @@ async fn a_failed_email_is_listed_and_sent_again_once(backend: Backend) {
     let admin = app.admin_token().await;
     let to = app.email("late");
     // A message that failed every attempt (as the drainer leaves it after the last retry).
-    let message = templates::password_reset(&to, "Late", "http://127.0.0.1:3000", "tok-123", 30);
+    let message = templates::password_reset(
+        &templates::Brand::default(),
+        &to,
+        "Late",
+        "http://127.0.0.1:3000",
+        "tok-123",
+        30,
+    );
     let (id, op) = outbox::enqueue("password_reset", message).unwrap();
     app.state.store.transact(vec![op]).await.unwrap();
     let (gp, _) = Index::Gsi1.attributes();

@@ -433,6 +433,8 @@ async fn reset_request(
         }),
     )
         .into_response();
+    // Read before the account lookup, so known and unknown addresses cost the same reads.
+    let brand = state.brand().await?;
     let Ok(email) = Email::parse(&req.email) else {
         return Ok(accepted);
     };
@@ -448,6 +450,7 @@ async fn reset_request(
         accounts::RESET_TTL_SECS,
     )?;
     let message = templates::password_reset(
+        &brand,
         user.email.as_str(),
         &user.name,
         &state.config.public_url,

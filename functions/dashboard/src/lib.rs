@@ -95,8 +95,7 @@ struct Resolved {
     today: NaiveDate,
 }
 
-fn resolve(state: &AppState, p: &Period, f: &mut Fields) -> Option<Resolved> {
-    let today = sales::today(state.config.time_zone);
+fn resolve(today: NaiveDate, p: &Period, f: &mut Fields) -> Option<Resolved> {
     let from = match p.from.as_deref() {
         Some(_) => sales::parse_date("from", p.from.as_deref(), f),
         None => today.with_day(1),
@@ -225,7 +224,7 @@ async fn summary(
     Query(p): Query<Period>,
 ) -> ApiResult<Json<Summary>> {
     let mut f = Fields::new();
-    let r = resolve(&state, &p, &mut f);
+    let r = resolve(state.today().await?, &p, &mut f);
     f.finish()?;
     let r = r.expect("checked");
     let cur = r.currency.code();
@@ -304,7 +303,7 @@ pub struct Trend {
     responses((status = 200, body = Trend), (status = 422, body = ProblemBody)))]
 async fn trends(State(state): State<AppState>, Query(p): Query<Period>) -> ApiResult<Json<Trend>> {
     let mut f = Fields::new();
-    let r = resolve(&state, &p, &mut f);
+    let r = resolve(state.today().await?, &p, &mut f);
     let metric = p.metric.clone().unwrap_or_else(|| "revenue".into());
     if !["revenue", "cash", "orders"].contains(&metric.as_str()) {
         f.error("metric", "must be revenue, cash or orders");
@@ -400,7 +399,7 @@ async fn top_customers(
     Query(p): Query<Period>,
 ) -> ApiResult<Json<Vec<TopCustomer>>> {
     let mut f = Fields::new();
-    let r = resolve(&state, &p, &mut f);
+    let r = resolve(state.today().await?, &p, &mut f);
     f.finish()?;
     let (r, n) = (r.expect("checked"), limit(&p)?);
     let cur = r.currency.code();
@@ -448,7 +447,7 @@ async fn top_products(
     Query(p): Query<Period>,
 ) -> ApiResult<Json<Vec<TopProduct>>> {
     let mut f = Fields::new();
-    let r = resolve(&state, &p, &mut f);
+    let r = resolve(state.today().await?, &p, &mut f);
     f.finish()?;
     let (r, n) = (r.expect("checked"), limit(&p)?);
     let cur = r.currency.code();

@@ -10,9 +10,11 @@ use utoipa::{OpenApi, ToSchema};
 use erp_shared::accounts::now_rfc3339;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
+use erp_shared::documents;
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
 use erp_shared::domain::text;
+use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
@@ -49,6 +51,13 @@ pub fn routes() -> ApiRouter {
             ISSUE,
             credit_note,
         )
+        .route(Method::GET, "/api/v1/invoices/{id}/pdf", READ, invoice_pdf)
+        .route(
+            Method::POST,
+            "/api/v1/invoices/{id}/send",
+            ISSUE,
+            send_invoice,
+        )
 }
 
 #[derive(OpenApi)]
@@ -60,7 +69,9 @@ pub fn routes() -> ApiRouter {
         patch_invoice,
         issue_invoice,
         void_invoice,
-        credit_note
+        credit_note,
+        invoice_pdf,
+        send_invoice
     ),
     components(schemas(
         InvoiceView,
@@ -75,6 +86,8 @@ pub fn routes() -> ApiRouter {
         PatchInvoice,
         IssueRequest,
         CreditRequest,
+        SendRequest,
+        SendResponse,
         ProblemBody,
         FieldError
     ))
@@ -107,9 +120,9 @@ pub struct InvoiceView {
     pub overdue: bool,
 }
 
-fn view(state: &AppState, invoice: Invoice) -> InvoiceView {
-    let overdue = invoice.is_overdue(sales::today(state.config.time_zone));
-    InvoiceView { invoice, overdue }
+async fn view(state: &AppState, invoice: Invoice) -> ApiResult<InvoiceView> {
+    let overdue = invoice.is_overdue(state.today().await?);
+    Ok(InvoiceView { invoice, overdue })
 }
 
 /// List invoices, newest issue date first: by status (`overdue` too), customer, issue and
@@ -144,7 +157,7 @@ async fn list_invoices(
         f.error("number", "must be at most 40 characters");
     }
     f.finish()?;
-    let today = sales::today(state.config.time_zone);
+    let today = state.today().await?;
     let range = c.range();
     let (min, max, customer) = (q.amount_min, q.amount_max, q.customer_id.clone());
     let (fd, td) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
@@ -258,7 +271,10 @@ async fn list_invoices(
         items: page
             .items
             .into_iter()
-            .map(|inv| view(&state, inv))
+            .map(|invoice| InvoiceView {
+                overdue: invoice.is_overdue(today),
+                invoice,
+            })
             .collect(),
         next_cursor: page.next_cursor,
     }))
@@ -334,7 +350,7 @@ async fn create_invoice(
     Ok(Created(
         format!("/api/v1/invoices/{}", invoice.id),
         invoice.version,
-        view(&state, invoice),
+        view(&state, invoice).await?,
     ))
 }
 
@@ -352,7 +368,7 @@ async fn get_invoice(
     Path(id): Path<String>,
 ) -> ApiResult<Tagged<InvoiceView>> {
     let i = load(&state, &id).await?;
-    Ok(Tagged(i.version, view(&state, i)))
+    Ok(Tagged(i.version, view(&state, i).await?))
 }
 
 /// The version-checked write of an invoice, its audit record and `extra` writes.
@@ -430,7 +446,7 @@ async fn patch_invoice(
     }
     let ops = save_ops(&actor, "invoice.updated", &before, &mut after, Vec::new())?;
     match state.store.transact(ops).await {
-        Ok(()) => Ok(Tagged(after.version, view(&state, after))),
+        Ok(()) => Ok(Tagged(after.version, view(&state, after).await?)),
         Err(e) if e.failed_op(0) => Err(stale()),
         Err(e) => Err(e.into()),
     }
@@ -459,20 +475,7 @@ async fn issue_invoice(
     body: axum::body::Bytes,
 ) -> ApiResult<Tagged<InvoiceView>> {
     // The body is optional: no body means today's date and the default due date.
-    let req: IssueRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        IssueRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            Problem::field(
-                "body",
-                e.to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })?
-    };
+    let req: IssueRequest = erp_shared::http::optional_json(&body)?;
     let (state_, actor_, id_, req_) = (&state, &actor, &id, &req);
     let issued = sales::retrying(200, || async move {
         let (state, actor, id, req) = (state_, actor_, id_, req_);
@@ -483,9 +486,10 @@ async fn issue_invoice(
                 "Only draft invoices can be issued.",
             ));
         }
-        let issue_date = req
-            .issue_date
-            .unwrap_or_else(|| sales::today(state.config.time_zone));
+        let issue_date = match req.issue_date {
+            Some(d) => d,
+            None => state.today().await?,
+        };
         let due_date = req.due_date.or(before.due_date).unwrap_or_else(|| {
             issue_date + chrono::Duration::days(i64::from(before.payment_terms_days))
         });
@@ -521,7 +525,7 @@ async fn issue_invoice(
         }
     })
     .await?;
-    Ok(Tagged(issued.version, view(&state, issued)))
+    Ok(Tagged(issued.version, view(&state, issued).await?))
 }
 
 /// Void an issued invoice that has no payments or credit notes (otherwise credit it).
@@ -560,7 +564,7 @@ async fn void_invoice(
         }
     })
     .await?;
-    Ok(Tagged(voided.version, view(&state, voided)))
+    Ok(Tagged(voided.version, view(&state, voided).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -617,7 +621,7 @@ async fn credit_note(
                 ),
             ));
         }
-        let today = sales::today(state.config.time_zone);
+        let today = state.today().await?;
         let (counter, last) =
             sales::last_number(&state.store, InvoiceKind::CreditNote, today.year()).await?;
         let now = now_rfc3339();
@@ -680,6 +684,122 @@ async fn credit_note(
     Ok(Created(
         format!("/api/v1/invoices/{}", note.id),
         note.version,
-        view(&state, note),
+        view(&state, note).await?,
+    ))
+}
+
+/// The invoice as a PDF (`application/pdf`): company logo and details, the customer's billing
+/// address, every line (paginated with repeated headers), the tax breakdown by rate, totals,
+/// amount paid and due, payment instructions and footer. Drafts render as "Draft invoice".
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "invoices", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404, body = ProblemBody)))]
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (invoice, pdf) = documents::invoice_pdf(&state.store, state.config.time_zone, &id)
+        .await
+        .map_err(|e| match e {
+            documents::DocumentError::Store(e) => Problem::from(e),
+            other => Problem::internal(other),
+        })?
+        .ok_or_else(|| Problem::not_found("The invoice"))?;
+    let disposition = format!("inline; filename=\"{}\"", documents::file_name(&invoice));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct SendRequest {
+    /// Send to this address instead of the customer's email.
+    pub to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SendResponse {
+    /// The outbox message (see `GET /api/v1/outbox`).
+    pub outbox_id: String,
+    pub to: String,
+    /// `sent` when delivered already, `pending` while the notifier sends (or retries) it.
+    pub status: String,
+}
+
+/// Email the invoice (or credit note) to the customer with its PDF attached. The email is
+/// queued in the same transaction as the audit record and sent at once; when the mail
+/// service fails it is retried, never lost.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/send", tag = "invoices", params(("id" = String, Path)),
+    request_body(content = Option<SendRequest>), security(("bearer" = [])),
+    responses((status = 202, body = SendResponse), (status = 404, body = ProblemBody),
+              (status = 409, body = ProblemBody, description = "draft or void"), (status = 422, body = ProblemBody, description = "no address")))]
+async fn send_invoice(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<(axum::http::StatusCode, Json<SendResponse>)> {
+    let req: SendRequest = erp_shared::http::optional_json(&body)?;
+    let requested = match req.to.as_deref() {
+        Some(to) => {
+            Some(erp_shared::domain::Email::parse(to).map_err(|e| Problem::field("to", e))?)
+        }
+        None => None,
+    };
+    let invoice = load(&state, &id).await?;
+    if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+        return Err(Problem::conflict(
+            "invalid-status",
+            "Only issued invoices and credit notes can be sent; issue the draft first.",
+        ));
+    }
+    let to = match requested {
+        Some(e) => e,
+        None => erp_shared::catalog::get_customer(&state.store, &invoice.customer_id)
+            .await?
+            .and_then(|c| c.email)
+            .ok_or_else(|| {
+                Problem::field(
+                    "to",
+                    "the customer has no email address: give one, or add it to the customer",
+                )
+            })?,
+    };
+    let message = templates::invoice_sent(&state.brand().await?, to.as_str(), &invoice);
+    let (outbox_id, outbox_op) = outbox::enqueue("invoice", message)?;
+    let audit_op = audit::record(
+        &actor,
+        "invoice.sent",
+        "invoice",
+        &invoice.id,
+        vec![audit::Change {
+            field: "sent_to".into(),
+            old: serde_json::Value::Null,
+            new: serde_json::Value::String(to.as_str().to_string()),
+        }],
+    )?;
+    state.store.transact(vec![outbox_op, audit_op]).await?;
+    state.deliver_now(std::slice::from_ref(&outbox_id)).await;
+    let status = state
+        .store
+        .get(&keys::outbox(&outbox_id))
+        .await?
+        .and_then(|i| i.get("status").and_then(|s| s.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "pending".into());
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(SendResponse {
+            outbox_id,
+            to: to.as_str().to_string(),
+            status,
+        }),
     ))
 }

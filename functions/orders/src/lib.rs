@@ -12,6 +12,7 @@ use erp_shared::auth::{Access, Permission};
 use erp_shared::catalog;
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, Order, OrderStatus};
+use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
@@ -183,7 +184,7 @@ async fn create_order(
         version: 1,
     };
     sales::check_size(&order)?;
-    let mut rollup = Rollup::new(sales::today(state.config.time_zone), currency.code());
+    let mut rollup = Rollup::new(state.today().await?, currency.code());
     rollup.orders = 1;
     rollup.customer_id = Some(customer.id.clone());
     let mut ops = vec![
@@ -317,15 +318,30 @@ async fn set_status(
     transition(&before, allowed, verb)?;
     let mut after = before.clone();
     after.status = to;
-    save(
+    // A confirmed order is confirmed to the customer by email, in the same transaction.
+    let mut extra = Vec::new();
+    let mut outbox_id = None;
+    if to == OrderStatus::Confirmed {
+        let customer = catalog::get_customer(&state.store, &before.customer_id).await?;
+        if let Some(email) = customer.and_then(|c| c.email) {
+            let message =
+                templates::order_confirmation(&state.brand().await?, email.as_str(), &after);
+            let (oid, op) = outbox::enqueue("order_confirmation", message)?;
+            extra.push(op);
+            outbox_id = Some(oid);
+        }
+    }
+    let saved = save(
         state,
         actor,
         &format!("order.{}", to.as_str()),
         &before,
         after,
-        Vec::new(),
+        extra,
     )
-    .await
+    .await?;
+    state.deliver_now(outbox_id.as_slice()).await;
+    Ok(saved)
 }
 
 /// Delete a draft order: it is kept as `cancelled`. Needs `If-Match`.

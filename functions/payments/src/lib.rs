@@ -16,6 +16,7 @@ use erp_shared::auth::{Access, Permission, sha256_hex};
 use erp_shared::domain::product::MAX_AMOUNT;
 use erp_shared::domain::sales::{Invoice, InvoiceStatus, Payment, PaymentMethod};
 use erp_shared::domain::text;
+use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::{ApiRouter, Json, ListResponse, Path, Query};
 use erp_shared::listing::{self, Source};
@@ -142,6 +143,16 @@ async fn record_payment(
             return replay(&stored, &fingerprint);
         }
     }
+    // The receipt goes to the customer's email, when it has one.
+    let brand = state.brand().await?;
+    let receipt_to = match sales::get_invoice(&state.store, &id).await? {
+        Some(inv) => erp_shared::catalog::get_customer(&state.store, &inv.customer_id)
+            .await?
+            .and_then(|c| c.email)
+            .map(|e| e.as_str().to_string()),
+        None => None,
+    };
+    let (brand_, receipt_to_) = (&brand, &receipt_to);
     let (state_, actor_, id_, req_, reference_, idem_key_, fp_) = (
         &state,
         &actor,
@@ -175,9 +186,10 @@ async fn record_payment(
             customer_id: before.customer_id.clone(),
             amount: req.amount,
             currency: before.currency,
-            date: req
-                .date
-                .unwrap_or_else(|| sales::today(state.config.time_zone)),
+            date: match req.date {
+                Some(d) => d,
+                None => state.today().await?,
+            },
             method: req.method,
             reference: reference_.clone(),
             created_at: now_rfc3339(),
@@ -208,6 +220,13 @@ async fn record_payment(
             audit::diff(None, Some(&payment)),
         )?);
         ops.extend(rollup.ops());
+        let mut outbox_id = None;
+        if let Some(to) = receipt_to_ {
+            let message = templates::payment_receipt(brand_, to, &payment, &after);
+            let (oid, op) = outbox::enqueue("payment_receipt", message)?;
+            ops.push(op);
+            outbox_id = Some(oid);
+        }
         let idem_index = ops.len();
         if let Some(k) = idem_key_ {
             let mut item = to_item(
@@ -221,7 +240,7 @@ async fn record_payment(
             ops.push(WriteOp::put_new(item));
         }
         match state.store.transact(ops).await {
-            Ok(()) => Ok(Some(Ok(payment))),
+            Ok(()) => Ok(Some(Ok((payment, outbox_id)))),
             // The same key committed concurrently: answer with its result.
             Err(e) if idem_key_.is_some() && e.failed_op(idem_index) => Ok(Some(Err(()))),
             Err(e) if sales::lost_race(&e) => Ok(None),
@@ -230,7 +249,10 @@ async fn record_payment(
     })
     .await?;
     match outcome {
-        Ok(payment) => Ok((StatusCode::CREATED, Json(payment)).into_response()),
+        Ok((payment, outbox_id)) => {
+            state.deliver_now(outbox_id.as_slice()).await;
+            Ok((StatusCode::CREATED, Json(payment)).into_response())
+        }
         Err(()) => {
             let k = idem_key.expect("only with a key");
             let stored = state

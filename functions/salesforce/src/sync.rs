@@ -743,7 +743,7 @@ impl Ctx<'_> {
         };
         sales::check_size(&order)
             .map_err(|p| renamed(p, |_| Record::path(self.object.items_field())))?;
-        let mut rollup = Rollup::new(sales::today(self.state.config.time_zone), currency.code());
+        let mut rollup = Rollup::new(self.state.today().await?, currency.code());
         rollup.orders = 1;
         rollup.customer_id = Some(customer.id.clone());
         let mut ops = vec![

@@ -20,10 +20,12 @@ use erp_shared::store::{self, Index, keys};
 
 const MANAGE: Access = Access::Permission(Permission::UsersManage);
 
+mod company;
 mod outbox_admin;
 
 pub fn routes() -> ApiRouter {
     outbox_admin::routes()
+        .merge(company::routes())
         .route(Method::GET, "/api/v1/users", MANAGE, list_users)
         .route(Method::POST, "/api/v1/users", MANAGE, invite_user)
         .route(Method::GET, "/api/v1/users/{id}", MANAGE, get_user)
@@ -59,6 +61,7 @@ struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(outbox_admin::ApiDoc::openapi());
+    doc.merge(company::ApiDoc::openapi());
     doc
 }
 
@@ -179,6 +182,7 @@ async fn invite_user(
     let (token, token_op) =
         accounts::one_time_token(TokenPurpose::Invite, &user.id, accounts::INVITE_TTL_SECS)?;
     let message = templates::invite(
+        &state.brand().await?,
         user.email.as_str(),
         &user.name,
         &state.config.public_url,

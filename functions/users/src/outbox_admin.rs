@@ -143,7 +143,7 @@ async fn retry_message(
         }
         Err(e) => return Err(e.into()),
     }
-    let _ = outbox::deliver(&state.store, &state.mailer, &id)
+    let _ = outbox::deliver(&state.courier(), &id, chrono::Utc::now().timestamp())
         .await
         .map_err(|e: StoreError| tracing::warn!(error = %e, "retry deferred"));
     let now: OutboxRecord = from_item(

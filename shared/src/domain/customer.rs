@@ -44,7 +44,8 @@ pub struct Address {
 }
 
 impl Address {
-    fn parse(a: &Address, field: &str, f: &mut Fields) -> Option<Address> {
+    /// Validates every part of an address; errors go to `f` under `<field>.<part>`.
+    pub fn parse(a: &Address, field: &str, f: &mut Fields) -> Option<Address> {
         let line1 = f.check(&format!("{field}.line1"), text::text(&a.line1, 200, false));
         let line2 = f.check(
             &format!("{field}.line2"),

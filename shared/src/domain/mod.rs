@@ -1,8 +1,10 @@
 //! Entities and value types. No HTTP, no AWS SDK, no table here.
 
+pub mod company;
 pub mod currency;
 pub mod customer;
 pub mod email;
+pub mod image;
 pub mod money;
 pub mod product;
 pub mod sales;

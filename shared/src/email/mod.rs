@@ -8,27 +8,96 @@ use std::path::PathBuf;
 use mail_builder::MessageBuilder;
 use serde::{Deserialize, Serialize};
 
-/// A message ready to send: plain text and HTML alternatives.
+/// A message ready to send: plain text and HTML alternatives, rendered when it is queued.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailMessage {
     pub to: String,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Sender (`None`: the deployment's `ERP_EMAIL_FROM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Sender>,
+    /// Files rendered when the message is sent (kept small in the outbox item).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// The From of a message: the company's name and sender address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// A file to attach, named by what it is rather than carried in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AttachmentRef {
+    /// The invoice as a PDF, rendered from its state when the message is sent.
+    InvoicePdf { invoice_id: String },
+}
+
+/// A rendered attachment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+pub type RenderFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Attachment, String>> + Send>>;
+
+/// Renders attachments. Only functions that can (those built with the PDF renderer) have
+/// one; elsewhere a message with attachments is left for the notifier.
+pub trait AttachmentSource: Send + Sync {
+    fn render(&self, what: &AttachmentRef) -> RenderFuture;
 }
 
 impl EmailMessage {
-    /// The full MIME message (multipart/alternative).
-    pub fn to_mime(&self, from: &str, message_id: &str) -> Vec<u8> {
-        MessageBuilder::new()
-            .from(from)
+    /// The full MIME message (multipart/alternative, in multipart/mixed with attachments).
+    pub fn to_mime(
+        &self,
+        default_from: &str,
+        message_id: &str,
+        attachments: &[Attachment],
+    ) -> Result<Vec<u8>, SendError> {
+        let mut b = MessageBuilder::new();
+        b = match &self.from {
+            Some(Sender {
+                name: Some(n),
+                address,
+            }) => b.from((n.as_str(), address.as_str())),
+            Some(Sender {
+                name: None,
+                address,
+            }) => b.from(address.as_str()),
+            None => b.from(default_from),
+        };
+        b = b
             .to(self.to.as_str())
             .subject(self.subject.as_str())
             .message_id(message_id)
             .text_body(self.text.as_str())
-            .html_body(self.html.as_str())
-            .write_to_vec()
-            .unwrap_or_default()
+            .html_body(self.html.as_str());
+        for a in attachments {
+            b = b.attachment(
+                a.content_type.as_str(),
+                a.filename.as_str(),
+                a.data.as_slice(),
+            );
+        }
+        b.write_to_vec()
+            .map_err(|e| SendError(format!("building the message: {e}")))
+    }
+
+    /// The sender address SES is asked to send from.
+    pub fn from_address<'a>(&'a self, default_from: &'a str) -> &'a str {
+        self.from
+            .as_ref()
+            .map(|s| s.address.as_str())
+            .unwrap_or(default_from)
     }
 }
 
@@ -48,11 +117,17 @@ pub enum Mailer {
 }
 
 impl Mailer {
-    /// Sends one message; `id` identifies it (file name, Message-ID) so a resend is recognisable.
-    pub async fn send(&self, id: &str, msg: &EmailMessage) -> Result<(), SendError> {
+    /// Sends one message (raw MIME, so attachments go along); `id` identifies it (file name,
+    /// Message-ID) so a resend is recognisable.
+    pub async fn send(
+        &self,
+        id: &str,
+        msg: &EmailMessage,
+        attachments: &[Attachment],
+    ) -> Result<(), SendError> {
         match self {
             Mailer::Ses { client, from } => {
-                let raw = msg.to_mime(from, &format!("{id}@erp"));
+                let raw = msg.to_mime(from, &format!("{id}@erp"), attachments)?;
                 let content = aws_sdk_sesv2::types::EmailContent::builder()
                     .raw(
                         aws_sdk_sesv2::types::RawMessage::builder()
@@ -63,7 +138,7 @@ impl Mailer {
                     .build();
                 client
                     .send_email()
-                    .from_email_address(from)
+                    .from_email_address(msg.from_address(from))
                     .destination(
                         aws_sdk_sesv2::types::Destination::builder()
                             .to_addresses(&msg.to)
@@ -78,7 +153,7 @@ impl Mailer {
                 Ok(())
             }
             Mailer::Files { dir, from } => {
-                let raw = msg.to_mime(from, &format!("{id}@erp"));
+                let raw = msg.to_mime(from, &format!("{id}@erp"), attachments)?;
                 tokio::fs::create_dir_all(dir)
                     .await
                     .map_err(|e| SendError(e.to_string()))?;

@@ -1,27 +1,42 @@
 //! The outbox: emails are written as items in the same transaction as the change that causes
-//! them, then delivered. Delivery claims a message (a lease), sends it, marks it sent; a
-//! failure schedules a retry with backoff, and after [`MAX_ATTEMPTS`] the message is `failed`
-//! (listed for admins). A crash between sending and marking resends after the lease expires:
-//! delivery is at least once, and the Message-ID is the outbox id so duplicates are
-//! recognisable.
+//! them, then delivered by whoever gets to them first: the function that made the change
+//! (right after its commit), the `notifier` function (triggered by the table's stream, and
+//! every few minutes for retries), or the local server's drainer.
+//!
+//! Delivery claims a message (status `sending` with a lease), sends it, marks it `sent`. A
+//! failed send is retried with backoff; after [`MAX_ATTEMPTS`] the message is `failed`, in
+//! the admins' list (`GET /outbox?status=failed`) and an alarm fires.
+//!
+//! Never sent twice: SES has no idempotency key, so a sender that stops between SES
+//! accepting a message and recording `sent` leaves it `sending`. Nobody resends such a
+//! message by itself: once its lease is over it is moved to `failed` as *uncertain*, for an
+//! admin to check and retry. Nothing is lost (it is listed), nothing is sent twice
+//! automatically; the window is the few milliseconds between SES's answer and our write.
+
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{EmailMessage, Mailer};
+use super::{AttachmentSource, EmailMessage, Mailer};
 use crate::store::{
     Condition, Index, Query, SkRange, Store, StoreError, Update, WriteOp, keys, to_item,
 };
 
 pub const MAX_ATTEMPTS: i64 = 5;
-/// How long a claimed message is reserved for the sender that claimed it.
+/// How long a claimed message is reserved for the sender that claimed it. Longer than any
+/// send can take (Lambda timeout and SDK timeouts are far shorter).
 pub const LEASE_SECS: i64 = 120;
+/// `last_error` of a message whose sender stopped mid-send.
+pub const UNCERTAIN: &str = "delivery uncertain: the sender stopped after handing the message to the mail service and before recording it; check with the recipient before sending it again";
+const SEND_FAILED: &str = "the mail service refused or failed the send";
+const RENDER_FAILED: &str = "the attachment could not be rendered";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OutboxRecord {
     pub id: String,
-    /// What caused the message (`invite`, `password_reset`, ...).
+    /// What caused the message (`invite`, `password_reset`, `invoice`, ...).
     pub kind: String,
     pub message: EmailMessage,
     /// `pending`, `sending`, `sent` or `failed`.
@@ -61,30 +76,86 @@ pub fn enqueue(kind: &str, message: EmailMessage) -> Result<(String, WriteOp), S
     Ok((id, WriteOp::put_new(item)))
 }
 
+/// Everything delivery needs: the table, the mail service and, where the function has one,
+/// the attachment renderer.
+#[derive(Clone)]
+pub struct Courier {
+    pub store: Store,
+    pub mailer: Mailer,
+    pub attachments: Option<Arc<dyn AttachmentSource>>,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery {
     Sent,
-    /// Someone else holds it, or it is already sent, failed or not yet due.
+    /// Someone else holds it, it is already sent or failed, not yet due, or it needs an
+    /// attachment renderer this process does not have.
     Skipped,
     /// Sending failed; retried later (or `failed` after the last attempt).
     Failed,
+    /// Its sender stopped mid-send: moved to `failed` for an admin (never resent by itself).
+    Uncertain,
 }
 
 /// Delivers one message if it is due and unclaimed.
-pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Delivery, StoreError> {
-    let key = keys::outbox(id);
-    let now = Utc::now().timestamp();
-    let claim = Condition::Or(vec![
-        Condition::And(vec![
-            Condition::eq("status", "pending"),
-            Condition::Le("next_attempt_at".into(), now.into()),
-        ]),
-        Condition::And(vec![
-            Condition::eq("status", "sending"),
-            Condition::Lt("claimed_at".into(), (now - LEASE_SECS).into()),
-        ]),
+pub async fn deliver(c: &Courier, id: &str, now: i64) -> Result<Delivery, StoreError> {
+    match c.store.get(&keys::outbox(id)).await? {
+        Some(item) => deliver_record(c, crate::store::from_item(item)?, now).await,
+        None => Ok(Delivery::Skipped),
+    }
+}
+
+/// Treats a lost condition (someone else changed the message first) as done.
+fn ignore_lost<T: Default>(r: Result<T, StoreError>) -> Result<T, StoreError> {
+    match r {
+        Err(StoreError::ConditionFailed) => Ok(T::default()),
+        other => other,
+    }
+}
+
+/// Delivers a message read from the table (the drain already has it) if it is due.
+pub async fn deliver_record(
+    c: &Courier,
+    record: OutboxRecord,
+    now: i64,
+) -> Result<Delivery, StoreError> {
+    let key = keys::outbox(&record.id);
+    let (gp, gs) = Index::Gsi1.attributes();
+    match record.status.as_str() {
+        "pending" if record.next_attempt_at <= now => {}
+        "sending" if record.claimed_at.is_some_and(|t| t < now - LEASE_SECS) => {
+            let claimed = record.claimed_at.unwrap_or_default();
+            ignore_lost(
+                c.store
+                    .update(
+                        &key,
+                        vec![
+                            Update::set("status", "failed"),
+                            Update::set("last_error", UNCERTAIN),
+                            Update::set(gp, keys::OUTBOX_FAILED),
+                        ],
+                        Some(Condition::And(vec![
+                            Condition::eq("status", "sending"),
+                            Condition::eq("claimed_at", claimed),
+                        ])),
+                    )
+                    .await
+                    .map(|_| ()),
+            )?;
+            tracing::error!(outbox_id = %record.id, kind = %record.kind, "email gave up: delivery uncertain");
+            return Ok(Delivery::Uncertain);
+        }
+        _ => return Ok(Delivery::Skipped),
+    }
+    if !record.message.attachments.is_empty() && c.attachments.is_none() {
+        return Ok(Delivery::Skipped);
+    }
+    let claim = Condition::And(vec![
+        Condition::eq("status", "pending"),
+        Condition::Le("next_attempt_at".into(), now.into()),
     ]);
-    let claimed = match store
+    match c
+        .store
         .update(
             &key,
             vec![
@@ -95,78 +166,109 @@ pub async fn deliver(store: &Store, mailer: &Mailer, id: &str) -> Result<Deliver
         )
         .await
     {
-        Ok(item) => item,
+        Ok(_) => {}
         Err(StoreError::ConditionFailed) => return Ok(Delivery::Skipped),
         Err(e) => return Err(e),
-    };
-    let record: OutboxRecord = crate::store::from_item(claimed)?;
-    let (gp, gs) = Index::Gsi1.attributes();
+    }
     let still_ours = Some(Condition::And(vec![
         Condition::eq("status", "sending"),
         Condition::eq("claimed_at", now),
     ]));
-    match mailer.send(&record.id, &record.message).await {
-        Ok(()) => {
-            store
-                .update(
-                    &key,
-                    vec![
-                        Update::set("status", "sent"),
-                        Update::set("sent_at", Utc::now().to_rfc3339()),
-                        Update::add("attempts", 1),
-                        Update::remove(gp),
-                        Update::remove(gs),
-                    ],
-                    still_ours,
-                )
-                .await
-                .or_else(|e| {
-                    if matches!(e, StoreError::ConditionFailed) {
-                        Ok(Default::default())
-                    } else {
-                        Err(e)
-                    }
-                })?;
-            tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
-            Ok(Delivery::Sent)
-        }
-        Err(err) => {
-            let attempts = record.attempts + 1;
-            tracing::warn!(outbox_id = %record.id, attempts, error = %err, "email send failed");
-            let mut updates = vec![
-                Update::add("attempts", 1),
-                Update::set("last_error", "the mail service refused or failed the send"),
-            ];
-            if attempts >= MAX_ATTEMPTS {
-                updates.push(Update::set("status", "failed"));
-                updates.push(Update::set(gp, keys::OUTBOX_FAILED));
-            } else {
-                updates.push(Update::set("status", "pending"));
-                updates.push(Update::set("next_attempt_at", now + backoff_secs(attempts)));
-            }
-            store.update(&key, updates, still_ours).await.or_else(|e| {
-                if matches!(e, StoreError::ConditionFailed) {
-                    Ok(Default::default())
-                } else {
-                    Err(e)
+    let mut files = Vec::new();
+    let mut error = None;
+    if let Some(source) = &c.attachments {
+        for a in &record.message.attachments {
+            match source.render(a).await {
+                Ok(f) => files.push(f),
+                Err(e) => {
+                    tracing::warn!(outbox_id = %record.id, error = %e, "attachment not rendered");
+                    error = Some(RENDER_FAILED);
+                    break;
                 }
-            })?;
-            Ok(Delivery::Failed)
+            }
         }
     }
+    if error.is_none() {
+        match c.mailer.send(&record.id, &record.message, &files).await {
+            Ok(()) => {
+                // Recorded with a few retries: a failure here is the "uncertain" window.
+                let mut last = None;
+                for attempt in 0..3u64 {
+                    let r = c
+                        .store
+                        .update(
+                            &key,
+                            vec![
+                                Update::set("status", "sent"),
+                                Update::set("sent_at", Utc::now().to_rfc3339()),
+                                Update::add("attempts", 1),
+                                Update::remove(gp),
+                                Update::remove(gs),
+                            ],
+                            still_ours.clone(),
+                        )
+                        .await;
+                    match ignore_lost(r.map(|_| ())) {
+                        Ok(()) => {
+                            last = None;
+                            break;
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+                if let Some(e) = last {
+                    return Err(e);
+                }
+                tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
+                return Ok(Delivery::Sent);
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = %record.id, error = %e, "email send failed");
+                error = Some(SEND_FAILED);
+            }
+        }
+    }
+    let attempts = record.attempts + 1;
+    let mut updates = vec![
+        Update::add("attempts", 1),
+        Update::set("last_error", error.unwrap_or(SEND_FAILED)),
+    ];
+    if attempts >= MAX_ATTEMPTS {
+        tracing::error!(outbox_id = %record.id, kind = %record.kind, attempts, "email gave up: every attempt failed");
+        updates.push(Update::set("status", "failed"));
+        updates.push(Update::set(gp, keys::OUTBOX_FAILED));
+    } else {
+        updates.push(Update::set("status", "pending"));
+        updates.push(Update::set("next_attempt_at", now + backoff_secs(attempts)));
+    }
+    ignore_lost(c.store.update(&key, updates, still_ours).await.map(|_| ()))?;
+    Ok(Delivery::Failed)
 }
 
-/// Retry delay after `attempts` failures: 30 s, 1 min, 2 min, 4 min...
+/// Retry delay after `attempts` failures: 1, 2, 4, 8 minutes...
 pub fn backoff_secs(attempts: i64) -> i64 {
-    30 * (1 << (attempts - 1).clamp(0, 10))
+    60 * (1 << (attempts - 1).clamp(0, 10))
 }
 
-/// Delivers every due message of the pending index (oldest first). Returns how many were sent.
-pub async fn drain(store: &Store, mailer: &Mailer) -> Result<usize, StoreError> {
-    let mut sent = 0;
+/// What a drain did.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DrainReport {
+    pub sent: usize,
+    pub failed: usize,
+    pub uncertain: usize,
+    /// Not yet due, held by another sender, or needing a renderer.
+    pub waiting: usize,
+}
+
+/// Delivers every due message of the pending index (oldest first), and gives up on those
+/// whose sender stopped mid-send. Reads the index once per 50 messages.
+pub async fn drain(c: &Courier, now: i64) -> Result<DrainReport, StoreError> {
+    let mut report = DrainReport::default();
     let mut cursor = None;
     loop {
-        let page = store
+        let page = c
+            .store
             .query(
                 Query::index(Index::Gsi1, keys::OUTBOX_PENDING)
                     .range(SkRange::All)
@@ -174,16 +276,18 @@ pub async fn drain(store: &Store, mailer: &Mailer) -> Result<usize, StoreError> 
                     .after(cursor),
             )
             .await?;
-        for item in &page.items {
-            if let Some(id) = item.get("id").and_then(Value::as_str) {
-                if deliver(store, mailer, id).await? == Delivery::Sent {
-                    sent += 1;
-                }
+        for item in page.items {
+            let record: OutboxRecord = crate::store::from_item(item)?;
+            match deliver_record(c, record, now).await? {
+                Delivery::Sent => report.sent += 1,
+                Delivery::Failed => report.failed += 1,
+                Delivery::Uncertain => report.uncertain += 1,
+                Delivery::Skipped => report.waiting += 1,
             }
         }
         match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(sent),
+            Some(next) => cursor = Some(next),
+            None => return Ok(report),
         }
     }
 }
@@ -192,30 +296,41 @@ pub async fn drain(store: &Store, mailer: &Mailer) -> Result<usize, StoreError> 
 mod tests {
     use super::*;
 
+    fn courier(store: &Store, dir: std::path::PathBuf) -> Courier {
+        Courier {
+            store: store.clone(),
+            mailer: Mailer::Files {
+                dir,
+                from: "erp@example.com".into(),
+            },
+            attachments: None,
+        }
+    }
+
+    fn now() -> i64 {
+        Utc::now().timestamp()
+    }
+
     #[test]
     fn backoff_grows() {
-        assert_eq!(backoff_secs(1), 30);
-        assert_eq!(backoff_secs(2), 60);
-        assert_eq!(backoff_secs(4), 240);
+        assert_eq!(backoff_secs(1), 60);
+        assert_eq!(backoff_secs(2), 120);
+        assert_eq!(backoff_secs(4), 480);
     }
 
     #[tokio::test]
     async fn a_message_is_written_once_and_marked_sent() {
         let store = Store::memory();
         let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
-        let mailer = Mailer::Files {
-            dir: dir.clone(),
-            from: "erp@example.com".into(),
-        };
-        let msg = crate::email::templates::password_reset("a@b.co", "A", "http://x", "tok", 30);
+        let c = courier(&store, dir.clone());
+        let brand = crate::email::templates::Brand::default();
+        let msg =
+            crate::email::templates::password_reset(&brand, "a@b.co", "A", "http://x", "tok", 30);
         let (id, op) = enqueue("password_reset", msg).unwrap();
         store.transact(vec![op]).await.unwrap();
-        assert_eq!(drain(&store, &mailer).await.unwrap(), 1);
-        assert_eq!(drain(&store, &mailer).await.unwrap(), 0);
-        assert_eq!(
-            deliver(&store, &mailer, &id).await.unwrap(),
-            Delivery::Skipped
-        );
+        assert_eq!(drain(&c, now()).await.unwrap().sent, 1);
+        assert_eq!(drain(&c, now()).await.unwrap(), DrainReport::default());
+        assert_eq!(deliver(&c, &id, now()).await.unwrap(), Delivery::Skipped);
         assert!(dir.join(format!("{id}.eml")).exists());
         let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
         assert_eq!(item["status"], "sent");
@@ -223,34 +338,96 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_send_is_retried_later_and_not_lost() {
+    async fn a_failing_send_is_retried_with_backoff_then_given_up() {
         let store = Store::memory();
         // A file where the folder should be: every write fails.
         let blocker =
             std::env::temp_dir().join(format!("erp-outbox-block-{}", uuid::Uuid::new_v4()));
         std::fs::write(&blocker, b"x").unwrap();
-        let mailer = Mailer::Files {
-            dir: blocker.join("sub"),
-            from: "erp@example.com".into(),
-        };
+        let c = courier(&store, blocker.join("sub"));
+        let brand = crate::email::templates::Brand::default();
         let (id, op) = enqueue(
             "invite",
-            crate::email::templates::invite("a@b.co", "A", "http://x", "t", 72),
+            crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72),
         )
         .unwrap();
         store.transact(vec![op]).await.unwrap();
-        assert_eq!(
-            deliver(&store, &mailer, &id).await.unwrap(),
-            Delivery::Failed
-        );
+        let mut t = now();
+        assert_eq!(deliver(&c, &id, t).await.unwrap(), Delivery::Failed);
         let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
         assert_eq!(item["status"], "pending");
         assert_eq!(item["attempts"], 1);
         // Not due yet: a second attempt right away is skipped.
+        assert_eq!(deliver(&c, &id, t + 59).await.unwrap(), Delivery::Skipped);
+        for attempt in 1..MAX_ATTEMPTS {
+            t += backoff_secs(attempt);
+            assert_eq!(deliver(&c, &id, t).await.unwrap(), Delivery::Failed);
+        }
+        let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
+        assert_eq!(item["status"], "failed");
+        assert_eq!(item["gsi1pk"], keys::OUTBOX_FAILED);
+        assert_eq!(item["attempts"], MAX_ATTEMPTS);
         assert_eq!(
-            deliver(&store, &mailer, &id).await.unwrap(),
+            deliver(&c, &id, t + 10_000).await.unwrap(),
             Delivery::Skipped
         );
         std::fs::remove_file(blocker).ok();
+    }
+
+    #[tokio::test]
+    async fn a_sender_that_stopped_mid_send_is_never_resent_by_itself() {
+        let store = Store::memory();
+        let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
+        let c = courier(&store, dir.clone());
+        let brand = crate::email::templates::Brand::default();
+        let (id, op) = enqueue(
+            "invite",
+            crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72),
+        )
+        .unwrap();
+        store.transact(vec![op]).await.unwrap();
+        // A sender claimed it and stopped (crash between sending and recording).
+        let t = now();
+        store
+            .update(
+                &keys::outbox(&id),
+                vec![
+                    Update::set("status", "sending"),
+                    Update::set("claimed_at", t),
+                ],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            drain(&c, t + 10).await.unwrap().waiting,
+            1,
+            "lease still held"
+        );
+        let report = drain(&c, t + LEASE_SECS + 1).await.unwrap();
+        assert_eq!(report.uncertain, 1);
+        assert_eq!(report.sent, 0);
+        let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
+        assert_eq!(item["status"], "failed");
+        assert_eq!(item["last_error"], UNCERTAIN);
+        assert!(!dir.join(format!("{id}.eml")).exists());
+    }
+
+    #[tokio::test]
+    async fn a_message_with_an_attachment_waits_for_a_renderer() {
+        let store = Store::memory();
+        let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
+        let c = courier(&store, dir.clone());
+        let brand = crate::email::templates::Brand::default();
+        let mut msg = crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72);
+        msg.attachments
+            .push(crate::email::AttachmentRef::InvoicePdf {
+                invoice_id: "i1".into(),
+            });
+        let (id, op) = enqueue("invoice", msg).unwrap();
+        store.transact(vec![op]).await.unwrap();
+        assert_eq!(deliver(&c, &id, now()).await.unwrap(), Delivery::Skipped);
+        let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
+        assert_eq!(item["status"], "pending", "left for the notifier");
     }
 }

@@ -1,39 +1,178 @@
-//! Email templates (rendered in code: plain text and HTML with the same content).
+//! Email templates, rendered in code: a plain-text and an HTML part with the same content,
+//! both carrying the company's branding (name, colour, address, footer) and sent from the
+//! company's sender address.
 
-use super::{EmailMessage, html_escape};
+use chrono::NaiveDate;
 
-fn render(
-    to: &str,
-    subject: &str,
-    greeting: &str,
-    paragraphs: &[String],
-    link: (&str, &str),
-) -> EmailMessage {
-    let (label, url) = link;
-    let text = format!(
-        "{greeting}\n\n{}\n\n{label}: {url}\n",
-        paragraphs.join("\n\n")
+use super::{AttachmentRef, EmailMessage, Sender, html_escape};
+use crate::domain::Currency;
+use crate::domain::company::CompanySettings;
+use crate::domain::money::format_minor;
+use crate::domain::sales::{Invoice, Order, Payment, PaymentMethod};
+
+/// The company as its emails show it.
+#[derive(Clone, Debug, Default)]
+pub struct Brand {
+    pub name: Option<String>,
+    /// `#RRGGBB`.
+    pub colour: String,
+    pub address: Vec<String>,
+    pub footer: Option<String>,
+    pub bank_details: Option<String>,
+    pub from: Option<Sender>,
+}
+
+impl Brand {
+    pub fn of(s: &CompanySettings) -> Self {
+        Self {
+            name: s.legal_name.clone(),
+            colour: s.brand_colour.clone(),
+            address: s.address_lines(),
+            footer: s.invoice_footer.clone(),
+            bank_details: s.bank_details.clone(),
+            from: s.email_from.as_ref().map(|e| Sender {
+                name: s.legal_name.clone(),
+                address: e.as_str().to_string(),
+            }),
+        }
+    }
+
+    fn colour(&self) -> &str {
+        if crate::domain::company::parse_colour(&self.colour).is_some() {
+            &self.colour
+        } else {
+            crate::domain::company::DEFAULT_BRAND_COLOUR
+        }
+    }
+}
+
+/// The parts of one email.
+struct Content<'a> {
+    to: &'a str,
+    subject: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    /// Label/value rows (number, dates, amounts).
+    facts: Vec<(&'static str, String)>,
+    /// A preformatted block (payment instructions).
+    block: Option<(&'static str, String)>,
+    link: Option<(&'static str, String)>,
+    attachments: Vec<AttachmentRef>,
+}
+
+fn render(brand: &Brand, c: Content<'_>) -> EmailMessage {
+    let mut text = format!("{}\n\n", c.greeting);
+    for p in &c.paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    if !c.facts.is_empty() {
+        let width = c.facts.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+        for (label, value) in &c.facts {
+            text.push_str(&format!("{label:<width$}  {value}\n"));
+        }
+        text.push('\n');
+    }
+    if let Some((title, block)) = &c.block {
+        text.push_str(&format!("{title}:\n{block}\n\n"));
+    }
+    if let Some((label, url)) = &c.link {
+        text.push_str(&format!("{label}: {url}\n\n"));
+    }
+    let signature: Vec<String> = brand
+        .name
+        .iter()
+        .cloned()
+        .chain(brand.address.iter().cloned())
+        .collect();
+    if !signature.is_empty() {
+        text.push_str("-- \n");
+        text.push_str(&signature.join("\n"));
+        text.push('\n');
+    }
+    if let Some(f) = &brand.footer {
+        text.push_str(&format!("\n{f}\n"));
+    }
+
+    let colour = brand.colour();
+    let mut html = format!(
+        "<!doctype html><html><body style=\"margin:0;font-family:Helvetica,Arial,sans-serif;color:#222\">\
+         <div style=\"background:{colour};color:#fff;padding:16px 24px;font-size:20px;font-weight:bold\">{}</div>\
+         <div style=\"padding:24px\"><p>{}</p>",
+        html_escape(brand.name.as_deref().unwrap_or(&c.subject)),
+        html_escape(&c.greeting),
     );
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p>{}<p><a href=\"{}\">{}</a></p></body></html>",
-        html_escape(greeting),
-        paragraphs
+    for p in &c.paragraphs {
+        html.push_str(&format!("<p>{}</p>", html_escape(p)));
+    }
+    if !c.facts.is_empty() {
+        html.push_str("<table style=\"border-collapse:collapse;margin:16px 0\">");
+        for (label, value) in &c.facts {
+            html.push_str(&format!(
+                "<tr><td style=\"padding:4px 16px 4px 0;color:#555\">{}</td><td style=\"padding:4px 0;font-weight:bold\">{}</td></tr>",
+                html_escape(label),
+                html_escape(value)
+            ));
+        }
+        html.push_str("</table>");
+    }
+    if let Some((title, block)) = &c.block {
+        html.push_str(&format!(
+            "<p style=\"margin-bottom:4px;color:{colour};font-weight:bold\">{}</p><pre style=\"font-family:inherit;margin-top:0\">{}</pre>",
+            html_escape(title),
+            html_escape(block)
+        ));
+    }
+    if let Some((label, url)) = &c.link {
+        html.push_str(&format!(
+            "<p><a href=\"{}\" style=\"background:{colour};color:#fff;padding:10px 16px;text-decoration:none;border-radius:4px\">{}</a></p>",
+            html_escape(url),
+            html_escape(label)
+        ));
+    }
+    html.push_str("</div><div style=\"padding:16px 24px;border-top:1px solid #ddd;color:#777;font-size:12px\">");
+    html.push_str(
+        &signature
             .iter()
-            .map(|p| format!("<p>{}</p>", html_escape(p)))
-            .collect::<String>(),
-        html_escape(url),
-        html_escape(label),
+            .map(|l| html_escape(l))
+            .collect::<Vec<_>>()
+            .join("<br>"),
     );
+    if let Some(f) = &brand.footer {
+        html.push_str(&format!("<p>{}</p>", html_escape(f)));
+    }
+    html.push_str("</div></body></html>");
+
     EmailMessage {
-        to: to.into(),
-        subject: subject.into(),
+        to: c.to.into(),
+        subject: c.subject,
         text,
         html,
+        from: brand.from.clone(),
+        attachments: c.attachments,
     }
+}
+
+/// `EUR 1234.56`.
+pub fn money(amount: i64, currency: Currency) -> String {
+    format!(
+        "{} {}",
+        currency.code(),
+        format_minor(amount, currency.minor_units())
+    )
+}
+
+fn from_company(brand: &Brand) -> String {
+    brand
+        .name
+        .as_ref()
+        .map(|n| format!(" from {n}"))
+        .unwrap_or_default()
 }
 
 /// Sent when an admin invites someone: a link to choose a password.
 pub fn invite(
+    brand: &Brand,
     to: &str,
     name: &str,
     public_url: &str,
@@ -41,22 +180,30 @@ pub fn invite(
     valid_hours: i64,
 ) -> EmailMessage {
     render(
-        to,
-        "You have been invited to the ERP",
-        &format!("Hello {name},"),
-        &[
-            "An administrator created an account for you. Choose a password to activate it.".into(),
-            format!("The link is valid for {valid_hours} hours and can be used once."),
-        ],
-        (
-            "Set your password",
-            &format!("{public_url}/set-password?token={token}"),
-        ),
+        brand,
+        Content {
+            to,
+            subject: "You have been invited to the ERP".into(),
+            greeting: format!("Hello {name},"),
+            paragraphs: vec![
+                "An administrator created an account for you. Choose a password to activate it."
+                    .into(),
+                format!("The link is valid for {valid_hours} hours and can be used once."),
+            ],
+            facts: Vec::new(),
+            block: None,
+            link: Some((
+                "Set your password",
+                format!("{public_url}/set-password?token={token}"),
+            )),
+            attachments: Vec::new(),
+        },
     )
 }
 
 /// Sent on a password-reset request for an existing account.
 pub fn password_reset(
+    brand: &Brand,
     to: &str,
     name: &str,
     public_url: &str,
@@ -64,14 +211,260 @@ pub fn password_reset(
     valid_minutes: i64,
 ) -> EmailMessage {
     render(
-        to,
-        "Reset your ERP password",
-        &format!("Hello {name},"),
-        &[
-            "Someone asked to reset the password of your account. If it was not you, ignore this email.".into(),
-            format!("The link is valid for {valid_minutes} minutes and can be used once."),
-        ],
-        ("Reset your password", &format!("{public_url}/reset-password?token={token}")),
+        brand,
+        Content {
+            to,
+            subject: "Reset your ERP password".into(),
+            greeting: format!("Hello {name},"),
+            paragraphs: vec![
+                "Someone asked to reset the password of your account. If it was not you, ignore this email.".into(),
+                format!("The link is valid for {valid_minutes} minutes and can be used once."),
+            ],
+            facts: Vec::new(),
+            block: None,
+            link: Some((
+                "Reset your password",
+                format!("{public_url}/reset-password?token={token}"),
+            )),
+            attachments: Vec::new(),
+        },
+    )
+}
+
+/// The short reference of an order (its id is a UUID).
+pub fn order_reference(order: &Order) -> String {
+    let id = order.id.replace('-', "");
+    format!(
+        "ORD-{}",
+        id[id.len().saturating_sub(8)..].to_ascii_uppercase()
+    )
+}
+
+/// Sent to the customer when an order is confirmed.
+pub fn order_confirmation(brand: &Brand, to: &str, order: &Order) -> EmailMessage {
+    const LISTED: usize = 20;
+    let reference = order_reference(order);
+    let mut lines: Vec<String> = order
+        .lines
+        .iter()
+        .take(LISTED)
+        .map(|l| {
+            format!(
+                "{} x {}: {}",
+                l.quantity.normalize(),
+                l.description,
+                money(l.total, order.currency)
+            )
+        })
+        .collect();
+    if order.lines.len() > LISTED {
+        lines.push(format!("... and {} more lines", order.lines.len() - LISTED));
+    }
+    render(
+        brand,
+        Content {
+            to,
+            subject: format!("Order confirmation {reference}{}", from_company(brand)),
+            greeting: format!("Dear {},", order.customer_name),
+            paragraphs: vec!["Thank you for your order. We have confirmed it as follows.".into()],
+            facts: vec![
+                ("Order", reference),
+                (
+                    "Date",
+                    order.created_at.get(..10).unwrap_or_default().into(),
+                ),
+                ("Lines", order.lines.len().to_string()),
+                (
+                    "Net",
+                    money(
+                        order.totals.subtotal - order.totals.discount,
+                        order.currency,
+                    ),
+                ),
+                ("Tax", money(order.totals.tax, order.currency)),
+                ("Total", money(order.totals.total, order.currency)),
+            ],
+            block: Some(("Items", lines.join("\n"))),
+            link: None,
+            attachments: Vec::new(),
+        },
+    )
+}
+
+fn invoice_facts(invoice: &Invoice) -> Vec<(&'static str, String)> {
+    let mut facts = vec![(
+        "Invoice",
+        invoice.number.clone().unwrap_or_else(|| invoice.id.clone()),
+    )];
+    if let Some(d) = invoice.issue_date {
+        facts.push(("Issue date", d.to_string()));
+    }
+    if let Some(d) = invoice.due_date {
+        facts.push(("Due date", d.to_string()));
+    }
+    facts.push(("Total", money(invoice.totals.total, invoice.currency)));
+    if invoice.amount_paid > 0 || invoice.amount_credited > 0 {
+        facts.push((
+            "Paid and credited",
+            money(
+                invoice.amount_paid + invoice.amount_credited,
+                invoice.currency,
+            ),
+        ));
+    }
+    facts.push(("Balance due", money(invoice.balance_due, invoice.currency)));
+    facts
+}
+
+fn payment_block(brand: &Brand, invoice: &Invoice) -> Option<(&'static str, String)> {
+    let details = brand.bank_details.clone()?;
+    let reference = invoice.number.as_deref().unwrap_or(&invoice.id);
+    Some(("How to pay", format!("{details}\nReference: {reference}")))
+}
+
+/// Sent with the invoice PDF attached (`POST /invoices/{id}/send`).
+pub fn invoice_sent(brand: &Brand, to: &str, invoice: &Invoice) -> EmailMessage {
+    let number = invoice.number.clone().unwrap_or_else(|| invoice.id.clone());
+    let what = match invoice.kind {
+        crate::domain::sales::InvoiceKind::Invoice => "invoice",
+        crate::domain::sales::InvoiceKind::CreditNote => "credit note",
+    };
+    render(
+        brand,
+        Content {
+            to,
+            subject: format!("{} {number}{}", capitalise(what), from_company(brand)),
+            greeting: format!("Dear {},", invoice.customer_name),
+            paragraphs: vec![format!(
+                "Please find attached {what} {number}. A summary follows."
+            )],
+            facts: invoice_facts(invoice),
+            block: payment_block(brand, invoice),
+            link: None,
+            attachments: vec![AttachmentRef::InvoicePdf {
+                invoice_id: invoice.id.clone(),
+            }],
+        },
+    )
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn method(m: PaymentMethod) -> &'static str {
+    match m {
+        PaymentMethod::BankTransfer => "bank transfer",
+        PaymentMethod::Card => "card",
+        PaymentMethod::Cash => "cash",
+        PaymentMethod::Cheque => "cheque",
+        PaymentMethod::Other => "other",
+    }
+}
+
+/// Sent when a payment is recorded against an invoice.
+pub fn payment_receipt(
+    brand: &Brand,
+    to: &str,
+    payment: &Payment,
+    invoice: &Invoice,
+) -> EmailMessage {
+    let number = invoice.number.clone().unwrap_or_else(|| invoice.id.clone());
+    let mut facts = vec![
+        ("Amount received", money(payment.amount, payment.currency)),
+        ("Date", payment.date.to_string()),
+        ("Method", method(payment.method).to_string()),
+        ("Invoice", number.clone()),
+    ];
+    if let Some(r) = &payment.reference {
+        facts.push(("Reference", r.clone()));
+    }
+    facts.push(("Balance due", money(invoice.balance_due, invoice.currency)));
+    let closing = if invoice.balance_due == 0 {
+        "The invoice is now paid in full. Thank you."
+    } else {
+        "Thank you for your payment."
+    };
+    render(
+        brand,
+        Content {
+            to,
+            subject: format!("Payment received for {number}{}", from_company(brand)),
+            greeting: format!("Dear {},", invoice.customer_name),
+            paragraphs: vec![
+                format!("We have received your payment for invoice {number}."),
+                closing.into(),
+            ],
+            facts,
+            block: None,
+            link: None,
+            attachments: Vec::new(),
+        },
+    )
+}
+
+/// A payment reminder for one step of the schedule (`days` relative to the due date), on
+/// `today`, with the late fee added by this step if any. The invoice PDF is attached.
+pub fn reminder(
+    brand: &Brand,
+    to: &str,
+    invoice: &Invoice,
+    today: NaiveDate,
+    late_fee: Option<i64>,
+) -> EmailMessage {
+    let number = invoice.number.clone().unwrap_or_else(|| invoice.id.clone());
+    let due = invoice.due_date.unwrap_or(today);
+    let overdue_days = (today - due).num_days();
+    let (subject, opening) = match overdue_days {
+        d if d < 0 => (
+            format!("Reminder: invoice {number} is due on {due}"),
+            format!(
+                "This is a friendly reminder that invoice {number} is due in {} day{} ({due}).",
+                -d,
+                if d == -1 { "" } else { "s" }
+            ),
+        ),
+        0 => (
+            format!("Invoice {number} is due today"),
+            format!("Invoice {number} is due today ({due})."),
+        ),
+        d => (
+            format!(
+                "Overdue: invoice {number} is {d} day{} past due",
+                if d == 1 { "" } else { "s" }
+            ),
+            format!(
+                "Our records show that invoice {number}, due on {due}, is {d} day{} overdue.",
+                if d == 1 { "" } else { "s" }
+            ),
+        ),
+    };
+    let mut paragraphs = vec![opening];
+    if let Some(fee) = late_fee {
+        paragraphs.push(format!(
+            "A late fee of {} has been added to the invoice under our payment terms.",
+            money(fee, invoice.currency)
+        ));
+    }
+    paragraphs.push("If you have already paid, thank you, and please ignore this reminder.".into());
+    render(
+        brand,
+        Content {
+            to,
+            subject: format!("{subject}{}", from_company(brand)),
+            greeting: format!("Dear {},", invoice.customer_name),
+            paragraphs,
+            facts: invoice_facts(invoice),
+            block: payment_block(brand, invoice),
+            link: None,
+            attachments: vec![AttachmentRef::InvoicePdf {
+                invoice_id: invoice.id.clone(),
+            }],
+        },
     )
 }
 
@@ -79,19 +472,51 @@ pub fn password_reset(
 mod tests {
     use super::*;
 
-    #[test]
-    fn html_part_escapes_names() {
-        let m = invite("a@b.co", "<script>", "http://x", "tok", 72);
-        assert!(m.html.contains("&lt;script&gt;"));
-        assert!(m.text.contains("http://x/set-password?token=tok"));
+    fn brand() -> Brand {
+        let mut s = CompanySettings::defaults(chrono_tz::UTC);
+        s.legal_name = Some("Acme <Tools> Ltd".into());
+        s.brand_colour = "#AA0011".into();
+        s.email_from = Some(crate::domain::Email::parse("billing@acme.test").unwrap());
+        s.invoice_footer = Some("Registered in England 123".into());
+        Brand::of(&s)
     }
 
     #[test]
-    fn mime_has_both_parts() {
-        let m = password_reset("a@b.co", "Dana", "http://x", "tok", 30);
-        let raw = String::from_utf8(m.to_mime("erp@example.com", "id@erp")).unwrap();
+    fn html_part_escapes_names_and_carries_the_brand() {
+        let m = invite(&brand(), "a@b.co", "<script>", "http://x", "tok", 72);
+        assert!(m.html.contains("&lt;script&gt;"));
+        assert!(m.html.contains("#AA0011"));
+        assert!(m.html.contains("Acme &lt;Tools&gt; Ltd"));
+        assert!(m.text.contains("http://x/set-password?token=tok"));
+        assert!(m.text.contains("Registered in England 123"));
+        assert_eq!(m.from.as_ref().unwrap().address, "billing@acme.test");
+    }
+
+    #[test]
+    fn mime_has_both_parts_and_the_company_sender() {
+        let m = password_reset(&brand(), "a@b.co", "Dana", "http://x", "tok", 30);
+        let raw = String::from_utf8(m.to_mime("erp@example.com", "id@erp", &[]).unwrap()).unwrap();
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("text/plain"));
         assert!(raw.contains("text/html"));
+        assert!(raw.contains("billing@acme.test"));
+        assert!(!raw.contains("erp@example.com"));
+    }
+
+    #[test]
+    fn attachments_make_a_mixed_message() {
+        let m = password_reset(&Brand::default(), "a@b.co", "Dana", "http://x", "tok", 30);
+        let a = crate::email::Attachment {
+            filename: "INV-2026-000001.pdf".into(),
+            content_type: "application/pdf".into(),
+            data: b"%PDF-1.7 test".to_vec(),
+        };
+        let raw = String::from_utf8(m.to_mime("erp@example.com", "id@erp", &[a]).unwrap()).unwrap();
+        assert!(raw.contains("multipart/mixed"));
+        assert!(raw.contains("INV-2026-000001.pdf"));
+        assert!(
+            raw.contains("erp@example.com"),
+            "default sender without a brand"
+        );
     }
 }

@@ -166,3 +166,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
             .ok_or_else(|| Problem::unauthenticated("A valid access token is required."))
     }
 }
+
+/// A JSON body that may be left out entirely (an empty or blank body means the defaults).
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Problem::field(
+            "body",
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    })
+}

@@ -8,5 +8,5 @@ pub mod router;
 
 pub use cursor::{CursorCodec, ListParams, ListResponse};
 pub use etag::{Created, IfMatch, Tagged};
-pub use extract::{ClientIp, Json, Path, Query, RequestId};
+pub use extract::{ClientIp, Json, Path, Query, RequestId, optional_json};
 pub use router::{ApiRouter, RouteSpec};

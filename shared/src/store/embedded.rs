@@ -21,6 +21,7 @@ const GSI1: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new
 const GSI2: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi2");
 const GSI3: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi3");
 const GSI4: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi4");
+const GSI5: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi5");
 
 fn index_table(
     index: Index,
@@ -30,6 +31,7 @@ fn index_table(
         Index::Gsi2 => GSI2,
         Index::Gsi3 => GSI3,
         Index::Gsi4 => GSI4,
+        Index::Gsi5 => GSI5,
     }
 }
 

@@ -13,7 +13,10 @@
 //! | customer | `CUSTOMER#<id>` | `CUSTOMER` | gsi1: `CUSTOMERS#<status>` / `<lower name>#<id>`; gsi2: `CUSTOMERS#<status>` / `<created>#<id>`; gsi3: `CUSTOMERS#<status>` / `<email>#<id>` |
 //! | product | `PRODUCT#<id>` | `PRODUCT` | gsi1: `PRODUCTS#<status>` / `<lower name>#<id>`; gsi2: `PRODUCTS#<status>` / `<created>#<id>`; gsi3: `PRODUCTS#<status>` / `<lower sku>` |
 //! | order | `ORDER#<id>` | `ORDER` | gsi1 `ORDERS#<status>`, gsi2 `ORDERS#CUSTOMER#<id>`, gsi4 `ORDERS`; all `<created>#<id>` |
-//! | invoice | `INVOICE#<id>` | `INVOICE` | gsi1 `INVOICES#<status>`, gsi2 `INVOICES#CUSTOMER#<id>`, gsi4 `INVOICES`: `<date>#<id>`; gsi3 `INVOICENUMBERS` / `<number>` once issued |
+//! | invoice | `INVOICE#<id>` | `INVOICE` | gsi1 `INVOICES#<status>`, gsi2 `INVOICES#CUSTOMER#<id>`, gsi4 `INVOICES`: `<date>#<id>`; gsi3 `INVOICENUMBERS` / `<number>` once issued; gsi5 `OPENINVOICES` / `<due date>#<id>` while open (sparse) |
+//! | reminder step sent | `INVOICE#<invoice id>` | `REMINDER#<step days>` | |
+//! | company settings | `SETTINGS#company` | `SETTINGS` | |
+//! | company logo | `SETTINGS#company` | `LOGO` | |
 //! | payment | `INVOICE#<invoice id>` | `PAYMENT#<date>#<id>` | gsi1 `PAYMENTS`, gsi2 `PAYMENTS#CUSTOMER#<id>`: `<date>#<id>` |
 //! | idempotency | `IDEMP#<scope>#<key>` | `IDEMP` | TTL 24 h |
 //! | daily rollup | `STATS#<date>` | `TOTALS`, `CUSTOMER#<id>`, `PRODUCTS#<shard>` | |
@@ -98,6 +101,19 @@ pub fn invoices_of_customer(customer_id: &str) -> String {
 }
 pub const ALL_INVOICES: &str = "INVOICES";
 pub const INVOICE_NUMBERS: &str = "INVOICENUMBERS";
+/// Sparse index partition (gsi5) of open invoices, sorted by due date.
+pub const OPEN_INVOICES: &str = "OPENINVOICES";
+/// The guard of one reminder step of an invoice: written once, in the transaction that
+/// queues the reminder, so a step is never sent twice.
+pub fn reminder_step(invoice_id: &str, days: i32) -> Key {
+    Key::new(invoice_partition(invoice_id), format!("REMINDER#{days}"))
+}
+pub fn company_settings() -> Key {
+    Key::new("SETTINGS#company", "SETTINGS")
+}
+pub fn company_logo() -> Key {
+    Key::new("SETTINGS#company", "LOGO")
+}
 /// A payment lives in its invoice's partition: the invoice and its payments in one Query.
 pub fn payment(invoice_id: &str, date: &str, payment_id: &str) -> Key {
     Key::new(
@@ -160,5 +176,10 @@ mod tests {
             Key::new("COUNTER#active_admins", "COUNTER")
         );
         assert_eq!(users_by_status("pending"), "USERS#pending");
+        assert_eq!(
+            reminder_step("i1", -3),
+            Key::new("INVOICE#i1", "REMINDER#-3")
+        );
+        assert_eq!(company_settings(), Key::new("SETTINGS#company", "SETTINGS"));
     }
 }

@@ -18,9 +18,17 @@ pub enum Index {
     Gsi3,
     /// Fourth listing index (a collection's "all" view).
     Gsi4,
+    /// Fifth index, for sparse work queues (open invoices by due date, for reminders).
+    Gsi5,
 }
 
-pub const INDEXES: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
+pub const INDEXES: [Index; 5] = [
+    Index::Gsi1,
+    Index::Gsi2,
+    Index::Gsi3,
+    Index::Gsi4,
+    Index::Gsi5,
+];
 
 impl Index {
     pub fn name(self) -> &'static str {
@@ -29,6 +37,7 @@ impl Index {
             Index::Gsi2 => "gsi2",
             Index::Gsi3 => "gsi3",
             Index::Gsi4 => "gsi4",
+            Index::Gsi5 => "gsi5",
         }
     }
     /// (partition key attribute, sort key attribute)
@@ -38,6 +47,7 @@ impl Index {
             Index::Gsi2 => ("gsi2pk", "gsi2sk"),
             Index::Gsi3 => ("gsi3pk", "gsi3sk"),
             Index::Gsi4 => ("gsi4pk", "gsi4sk"),
+            Index::Gsi5 => ("gsi5pk", "gsi5sk"),
         }
     }
 }

@@ -1,0 +1,240 @@
+//! Invoice PDFs: the invoice, its customer and the company settings turned into the
+//! renderer's view ([`crate::pdf::InvoicePdf`]), and the attachment source that renders
+//! them for emails. Built only with the `pdf` feature (functions `invoices`, `notifier`
+//! and the local server), so no other binary carries the PDF code.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::domain::company::{CompanySettings, LogoMeta, address_lines};
+use crate::domain::money::{Discount, format_minor};
+use crate::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
+use crate::domain::{Currency, Customer};
+use crate::email::{Attachment, AttachmentRef, AttachmentSource, RenderFuture};
+use crate::pdf::{InvoicePdf, Logo, Party, PdfLine, TaxRow, TotalRow};
+use crate::store::{Key, Store, StoreError, from_item, keys};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("pdf: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
+}
+
+fn amount(v: i64, c: Currency) -> String {
+    format_minor(v, c.minor_units())
+}
+
+fn percent(d: Decimal) -> String {
+    format!("{}%", d.normalize())
+}
+
+/// The title and number printed on the document.
+pub fn title_and_number(i: &Invoice) -> (String, String) {
+    let title = match (i.kind, i.status) {
+        (InvoiceKind::CreditNote, _) => "Credit note",
+        (_, InvoiceStatus::Draft) => "Draft invoice",
+        (_, InvoiceStatus::Void) => "Invoice (void)",
+        _ => "Invoice",
+    };
+    let number = i.number.clone().unwrap_or_else(|| "Draft".into());
+    (title.into(), number)
+}
+
+/// The file name of an invoice's PDF.
+pub fn file_name(i: &Invoice) -> String {
+    match &i.number {
+        Some(n) => format!("{n}.pdf"),
+        None => format!("draft-{}.pdf", i.id),
+    }
+}
+
+/// The renderer's view of an invoice.
+pub fn view(
+    invoice: &Invoice,
+    customer: Option<&Customer>,
+    company: &CompanySettings,
+    logo: Option<(LogoMeta, Vec<u8>)>,
+) -> InvoicePdf {
+    let c = invoice.currency;
+    let (title, number) = title_and_number(invoice);
+    let mut company_lines = company.address_lines();
+    if let Some(t) = &company.tax_id {
+        company_lines.push(format!("Tax ID: {t}"));
+    }
+    if let Some(e) = &company.email_from {
+        company_lines.push(e.as_str().to_string());
+    }
+    let mut customer_lines = customer
+        .and_then(|c| c.billing_address.as_ref())
+        .map(address_lines)
+        .unwrap_or_default();
+    if let Some(t) = customer.and_then(|c| c.tax_id.as_ref()) {
+        customer_lines.push(format!("Tax ID: {t}"));
+    }
+    let mut facts = Vec::new();
+    if let Some(d) = invoice.issue_date {
+        facts.push(("Issue date".to_string(), d.to_string()));
+    }
+    if let Some(d) = invoice.due_date {
+        facts.push(("Due date".to_string(), d.to_string()));
+    }
+    facts.push(("Currency".to_string(), c.code().to_string()));
+    let lines = invoice
+        .lines
+        .iter()
+        .map(|l| PdfLine {
+            description: l.description.clone(),
+            quantity: l.quantity.normalize().to_string(),
+            unit_price: amount(l.unit_price, c),
+            discount: match &l.discount {
+                None => String::new(),
+                Some(Discount::Percent { value }) => percent(*value),
+                Some(Discount::Amount { value }) => amount(*value, c),
+            },
+            tax_rate: percent(l.tax_rate),
+            amount: amount(l.net, c),
+        })
+        .collect();
+    let mut by_rate: BTreeMap<Decimal, (i64, i64)> = BTreeMap::new();
+    for l in &invoice.lines {
+        let e = by_rate.entry(l.tax_rate.normalize()).or_default();
+        e.0 += l.net;
+        e.1 += l.tax;
+    }
+    let tax_breakdown = by_rate
+        .into_iter()
+        .map(|(rate, (net, tax))| TaxRow {
+            rate: percent(rate),
+            net: amount(net, c),
+            tax: amount(tax, c),
+        })
+        .collect();
+    let t = &invoice.totals;
+    let row = |label: &str, v: i64, emphasised: bool| TotalRow {
+        label: label.into(),
+        value: amount(v, c),
+        emphasised,
+    };
+    let mut totals = vec![row("Subtotal", t.subtotal, false)];
+    if t.discount != 0 {
+        totals.push(row("Discount", -t.discount, false));
+    }
+    totals.push(row("Tax", t.tax, false));
+    totals.push(row(&format!("Total {}", c.code()), t.total, true));
+    if invoice.kind == InvoiceKind::Invoice && invoice.status != InvoiceStatus::Draft {
+        if invoice.amount_paid != 0 {
+            totals.push(row("Paid", -invoice.amount_paid, false));
+        }
+        if invoice.amount_credited != 0 {
+            totals.push(row("Credited", -invoice.amount_credited, false));
+        }
+        totals.push(row(
+            &format!("Balance due {}", c.code()),
+            invoice.balance_due,
+            true,
+        ));
+    }
+    let mut payment_instructions: Vec<String> = company
+        .bank_details
+        .as_deref()
+        .map(|b| b.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    if !payment_instructions.is_empty() && invoice.number.is_some() {
+        payment_instructions.push(format!("Reference: {number}"));
+    }
+    InvoicePdf {
+        title,
+        number,
+        brand_rgb: company.brand_rgb(),
+        logo: logo.map(|(meta, bytes)| Logo {
+            format: meta.format,
+            bytes,
+        }),
+        company: Party {
+            name: company.legal_name.clone().unwrap_or_default(),
+            lines: company_lines,
+        },
+        customer: Party {
+            name: invoice.customer_name.clone(),
+            lines: customer_lines,
+        },
+        facts,
+        lines,
+        tax_breakdown,
+        totals,
+        notes: invoice.notes.clone(),
+        payment_instructions,
+        footer: company.invoice_footer.clone(),
+    }
+}
+
+/// The PDF of an invoice as it is now, or `None` when there is no such invoice. Two round
+/// trips: the invoice, then its customer, the settings and the logo in one batch.
+pub async fn invoice_pdf(
+    store: &Store,
+    default_tz: chrono_tz::Tz,
+    invoice_id: &str,
+) -> Result<Option<(Invoice, Vec<u8>)>, DocumentError> {
+    let Some(invoice) = crate::sales::get_invoice(store, invoice_id).await? else {
+        return Ok(None);
+    };
+    let wanted: Vec<Key> = vec![
+        keys::customer(&invoice.customer_id),
+        keys::company_settings(),
+        keys::company_logo(),
+    ];
+    let mut customer = None;
+    let mut company = CompanySettings::defaults(default_tz);
+    let mut logo = None;
+    for item in store.batch_get(&wanted).await? {
+        match Key::of(&item) {
+            Some(k) if k == wanted[0] => customer = Some(from_item::<Customer>(item)?),
+            Some(k) if k == wanted[1] => company = from_item(item)?,
+            Some(k) if k == wanted[2] => logo = crate::settings::logo_of(item),
+            _ => {}
+        }
+    }
+    let pdf = crate::pdf::render_invoice(&view(&invoice, customer.as_ref(), &company, logo))?;
+    Ok(Some((invoice, pdf)))
+}
+
+/// Renders invoice PDFs for outgoing emails.
+pub struct PdfAttachments {
+    pub store: Store,
+    pub default_tz: chrono_tz::Tz,
+}
+
+impl AttachmentSource for PdfAttachments {
+    fn render(&self, what: &AttachmentRef) -> RenderFuture {
+        let store = self.store.clone();
+        let tz = self.default_tz;
+        let what = what.clone();
+        Box::pin(async move {
+            match what {
+                AttachmentRef::InvoicePdf { invoice_id } => {
+                    match invoice_pdf(&store, tz, &invoice_id).await {
+                        Ok(Some((invoice, data))) => Ok(Attachment {
+                            filename: file_name(&invoice),
+                            content_type: "application/pdf".into(),
+                            data,
+                        }),
+                        Ok(None) => Err(format!("invoice {invoice_id} not found")),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The attachment source of a state's store (for `AppState::with_attachments`).
+pub fn attachments(store: &Store, default_tz: chrono_tz::Tz) -> Arc<dyn AttachmentSource> {
+    Arc::new(PdfAttachments {
+        store: store.clone(),
+        default_tz,
+    })
+}
