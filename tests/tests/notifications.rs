@@ -166,6 +166,14 @@ async fn company_settings_are_admin_only_versioned_validated_and_audited(backend
     assert_eq!(saved["brand_colour"], "#0A7A55");
     assert_eq!(saved["logo"]["format"], "png");
     assert_eq!(saved["logo"]["width"], 120);
+    // New customers take the company's default currency and payment terms.
+    let c = ok(
+        app.post("/api/v1/customers", Some(&admin), json!({"name": "Adatum"}))
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(c["currency"], "GBP");
+    assert_eq!(c["payment_terms_days"], 14);
     let (status, ct, logo) = app.bytes("/api/v1/settings/company/logo", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ct, "image/png");

@@ -84,7 +84,7 @@ async fn list_customers(
     ))
 }
 
-/// Create a customer.
+/// Create a customer. Currency and payment terms default to the company settings'.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", request_body = CustomerFields, security(("bearer" = [])),
     responses((status = 201, body = Customer, headers(("ETag" = String))), (status = 422, body = ProblemBody)))]
 async fn create_customer(
@@ -92,7 +92,8 @@ async fn create_customer(
     actor: Actor,
     Json(fields): Json<CustomerFields>,
 ) -> ApiResult<Created<Customer>> {
-    let blank = Customer::blank(uuid::Uuid::now_v7().to_string(), now_rfc3339());
+    let company = state.company().await?;
+    let blank = Customer::blank_for(uuid::Uuid::now_v7().to_string(), now_rfc3339(), &company);
     let customer = fields.apply(&blank, true)?;
     let ops = vec![
         WriteOp::put_new(catalog::customer_item(&customer)?),

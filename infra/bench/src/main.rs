@@ -42,6 +42,8 @@ const FUNCTIONS: &[&str] = &[
     "payments",
     "dashboard",
     "salesforce",
+    "notifier",
+    "reminders",
 ];
 const STARTS: usize = 30;
 
@@ -60,6 +62,7 @@ fn main() {
     rt.block_on(latency());
     rt.block_on(customers());
     rt.block_on(sales());
+    rt.block_on(reminders());
     item_sizes();
 }
 
@@ -501,25 +504,30 @@ const SETUP_ORDERS: usize = 100;
 /// Requests per write measurement (orders, issue, payments).
 const SALES_WRITES: usize = 300;
 
-/// Orders, invoices and payments endpoints in-process on their own embedded store: one
-/// customer, [`PRODUCTS`] products and [`ISSUED_INVOICES`] issued invoices, created through
-/// the API.
-async fn sales() {
-    let dir = std::env::temp_dir().join(format!("erp-bench-sales-{}", std::process::id()));
+/// A fresh bench in its own folder (`erp-bench-<name>-<pid>`), an admin token and one
+/// customer made from `body`: (folder, bench, token, customer id).
+async fn with_customer(name: &str, body: Value) -> (PathBuf, Bench, String, String) {
+    let dir = std::env::temp_dir().join(format!("erp-bench-{name}-{}", std::process::id()));
     let bench = open_bench(&dir).await;
     let token = bench.admin_token().await;
-
     let customer = bench
-        .ok(
-            "POST",
-            "/api/v1/customers",
-            &token,
-            Some(json!({"name": "Acme Ltd", "currency": "EUR", "payment_terms_days": 30})),
-        )
+        .ok("POST", "/api/v1/customers", &token, Some(body))
         .await["id"]
         .as_str()
         .expect("customer id")
         .to_string();
+    (dir, bench, token, customer)
+}
+
+/// Orders, invoices and payments endpoints in-process on their own embedded store: one
+/// customer, [`PRODUCTS`] products and [`ISSUED_INVOICES`] issued invoices, created through
+/// the API.
+async fn sales() {
+    let (dir, bench, token, customer) = with_customer(
+        "sales",
+        json!({"name": "Acme Ltd", "currency": "EUR", "payment_terms_days": 30}),
+    )
+    .await;
     let mut products = Vec::with_capacity(PRODUCTS);
     for n in 1..=PRODUCTS {
         let body = json!({
@@ -677,6 +685,141 @@ async fn sales() {
             }
         })
         .await;
+
+    // Invoice PDFs and sending them (the email is rendered with its PDF and written as .eml).
+    let token = bench.admin_token().await;
+    let pdf_path = format!("/api/v1/invoices/{payee}/pdf");
+    bench
+        .measure("GET /api/v1/invoices/{id}/pdf (20 lines)", 300, |_| {
+            let (b, t, path) = (&bench, token.clone(), pdf_path.clone());
+            async move { b.call("GET", &path, Some(&t), None).await.0 }
+        })
+        .await;
+    let long: Vec<Value> = (0..500)
+        .map(|i| json!({"description": format!("Line {i:03}: consulting, travel and materials as agreed in the statement of work"), "quantity": "3", "unit_price": 12_345, "tax_rate": if i % 3 == 0 { "20" } else { "7" }}))
+        .collect();
+    let big = bench
+        .ok(
+            "POST",
+            "/api/v1/invoices",
+            &token,
+            Some(json!({"customer_id": customer, "lines": long})),
+        )
+        .await["id"]
+        .as_str()
+        .expect("invoice id")
+        .to_string();
+    bench
+        .ok("POST", &issue_path(&big), &token, Some(json!({})))
+        .await;
+    let big_pdf = format!("/api/v1/invoices/{big}/pdf");
+    bench
+        .measure("GET /api/v1/invoices/{id}/pdf (500 lines)", 100, |_| {
+            let (b, t, path) = (&bench, token.clone(), big_pdf.clone());
+            async move { b.call("GET", &path, Some(&t), None).await.0 }
+        })
+        .await;
+    let token = bench.admin_token().await;
+    let send_path = format!("/api/v1/invoices/{payee}/send");
+    bench
+        .measure(
+            "POST /api/v1/invoices/{id}/send (20 lines, PDF attached, sent at once)",
+            200,
+            |_| {
+                let (b, t, path) = (&bench, token.clone(), send_path.clone());
+                async move {
+                    b.call(
+                        "POST",
+                        &path,
+                        Some(&t),
+                        Some(json!({"to": "buyer@example.com"})),
+                    )
+                    .await
+                    .0
+                }
+            },
+        )
+        .await;
+    println!();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Open invoices for the reminder job.
+const REMINDER_INVOICES: usize = 2_000;
+
+/// The daily reminder job over [`REMINDER_INVOICES`] open invoices due across 60 days.
+async fn reminders() {
+    let (dir, bench, token, customer) = with_customer(
+        "reminders",
+        json!({"name": "Acme Ltd", "email": "ap@acme.example.com", "currency": "EUR"}),
+    )
+    .await;
+    let started = Instant::now();
+    let first_due: chrono::NaiveDate = "2026-03-01".parse().expect("date");
+    for i in 0..REMINDER_INVOICES {
+        let id = bench
+            .ok(
+                "POST",
+                "/api/v1/invoices",
+                &token,
+                Some(json!({"customer_id": customer, "lines": [{"description": "Service", "quantity": "1", "unit_price": 10_000}]})),
+            )
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let due = first_due + chrono::Duration::days((i % 60) as i64);
+        bench
+            .ok(
+                "POST",
+                &format!("/api/v1/invoices/{id}/issue"),
+                &token,
+                Some(json!({"issue_date": "2026-02-01", "due_date": due.to_string()})),
+            )
+            .await;
+    }
+    let setup = started.elapsed();
+    let date: chrono::NaiveDate = "2026-04-10".parse().expect("date");
+    let company = erp_shared::settings::load(&bench.store, chrono_tz::UTC)
+        .await
+        .expect("settings");
+    let actor = erp_shared::audit::Actor::system("bench", "bench");
+    let trips = bench.store.round_trips();
+    let t = Instant::now();
+    let first = erp_shared::reminders::run(&bench.store, &company, date, &actor)
+        .await
+        .expect("run");
+    let first_time = t.elapsed();
+    let first_trips = bench.store.round_trips() - trips;
+    let trips = bench.store.round_trips();
+    let t = Instant::now();
+    let again = erp_shared::reminders::run(&bench.store, &company, date, &actor)
+        .await
+        .expect("rerun");
+    let again_time = t.elapsed();
+    let again_trips = bench.store.round_trips() - trips;
+    assert_eq!(again.sent, 0, "a rerun sends nothing");
+    println!("## Daily reminder job (embedded redb, release build)\n");
+    println!(
+        "{REMINDER_INVOICES} open invoices due on 60 consecutive days, created through the API in {:.2} s; \
+         default schedule (-3, 0, 7, 14, 30 days), run for {date}.\n",
+        setup.as_secs_f64()
+    );
+    println!(
+        "| run | invoices read | reminders queued | time | store round trips |\n|---|---|---|---|---|"
+    );
+    println!(
+        "| first run of the day | {} | {} | {:.1} ms | {first_trips} |",
+        first.examined,
+        first.sent,
+        ms(first_time)
+    );
+    println!(
+        "| second run the same day | {} | {} | {:.1} ms | {again_trips} |",
+        again.examined,
+        again.sent,
+        ms(again_time)
+    );
     println!();
     std::fs::remove_dir_all(&dir).ok();
 }

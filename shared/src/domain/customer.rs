@@ -99,8 +99,8 @@ pub struct Customer {
 
 pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
 
-/// Fields of a create (name and currency required) or a PATCH (all optional; `null` clears
-/// an optional field).
+/// Fields of a create (name required; currency and payment terms default to the company's)
+/// or a PATCH (all optional; `null` clears an optional field).
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct CustomerFields {
     pub name: Option<String>,
@@ -173,14 +173,10 @@ impl CustomerFields {
                 .check("tax_id", text::optional_text(t.as_deref(), 50, false))
                 .flatten();
         }
-        match &self.currency {
-            Some(cur) => {
-                if let Some(cur) = f.check("currency", Currency::parse(cur)) {
-                    c.currency = cur;
-                }
+        if let Some(cur) = &self.currency {
+            if let Some(cur) = f.check("currency", Currency::parse(cur)) {
+                c.currency = cur;
             }
-            None if creating => f.error("currency", "is required"),
-            None => {}
         }
         if let Some(days) = self.payment_terms_days {
             match u32::try_from(days) {
@@ -207,6 +203,14 @@ impl CustomerFields {
 }
 
 impl Customer {
+    /// A blank customer with the company's default currency and payment terms.
+    pub fn blank_for(id: String, now: String, company: &super::company::CompanySettings) -> Self {
+        let mut c = Self::blank(id, now);
+        c.currency = company.default_currency;
+        c.payment_terms_days = company.payment_terms_days;
+        c
+    }
+
     /// An empty customer to apply create fields to.
     pub fn blank(id: String, now: String) -> Self {
         Customer {
@@ -238,13 +242,13 @@ mod tests {
     }
 
     #[test]
-    fn create_needs_name_and_currency_and_reports_every_bad_field() {
+    fn create_needs_a_name_and_reports_every_bad_field() {
         let blank = Customer::blank("c1".into(), "t".into());
         let err = fields(serde_json::json!({"email": "nope", "payment_terms_days": -1}))
             .apply(&blank, true)
             .unwrap_err();
         let names: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["name", "email", "currency", "payment_terms_days"]);
+        assert_eq!(names, ["name", "email", "payment_terms_days"]);
         let ok = fields(serde_json::json!({"name": " Acme ", "currency": "gbp"}))
             .apply(&blank, true)
             .unwrap();

@@ -311,6 +311,15 @@ mod tests {
         Utc::now().timestamp()
     }
 
+    /// An invitation in the outbox; returns its id.
+    async fn queued_invite(store: &Store) -> String {
+        let brand = crate::email::templates::Brand::default();
+        let message = crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72);
+        let (id, op) = enqueue("invite", message).unwrap();
+        store.transact(vec![op]).await.unwrap();
+        id
+    }
+
     #[test]
     fn backoff_grows() {
         assert_eq!(backoff_secs(1), 60);
@@ -345,13 +354,7 @@ mod tests {
             std::env::temp_dir().join(format!("erp-outbox-block-{}", uuid::Uuid::new_v4()));
         std::fs::write(&blocker, b"x").unwrap();
         let c = courier(&store, blocker.join("sub"));
-        let brand = crate::email::templates::Brand::default();
-        let (id, op) = enqueue(
-            "invite",
-            crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72),
-        )
-        .unwrap();
-        store.transact(vec![op]).await.unwrap();
+        let id = queued_invite(&store).await;
         let mut t = now();
         assert_eq!(deliver(&c, &id, t).await.unwrap(), Delivery::Failed);
         let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
@@ -379,13 +382,7 @@ mod tests {
         let store = Store::memory();
         let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
         let c = courier(&store, dir.clone());
-        let brand = crate::email::templates::Brand::default();
-        let (id, op) = enqueue(
-            "invite",
-            crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72),
-        )
-        .unwrap();
-        store.transact(vec![op]).await.unwrap();
+        let id = queued_invite(&store).await;
         // A sender claimed it and stopped (crash between sending and recording).
         let t = now();
         store

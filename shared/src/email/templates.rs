@@ -291,11 +291,13 @@ pub fn order_confirmation(brand: &Brand, to: &str, order: &Order) -> EmailMessag
     )
 }
 
+/// The invoice's number (its id before it has one).
+fn number_of(invoice: &Invoice) -> String {
+    invoice.number.clone().unwrap_or_else(|| invoice.id.clone())
+}
+
 fn invoice_facts(invoice: &Invoice) -> Vec<(&'static str, String)> {
-    let mut facts = vec![(
-        "Invoice",
-        invoice.number.clone().unwrap_or_else(|| invoice.id.clone()),
-    )];
+    let mut facts = vec![("Invoice", number_of(invoice))];
     if let Some(d) = invoice.issue_date {
         facts.push(("Issue date", d.to_string()));
     }
@@ -324,7 +326,7 @@ fn payment_block(brand: &Brand, invoice: &Invoice) -> Option<(&'static str, Stri
 
 /// Sent with the invoice PDF attached (`POST /invoices/{id}/send`).
 pub fn invoice_sent(brand: &Brand, to: &str, invoice: &Invoice) -> EmailMessage {
-    let number = invoice.number.clone().unwrap_or_else(|| invoice.id.clone());
+    let number = number_of(invoice);
     let what = match invoice.kind {
         crate::domain::sales::InvoiceKind::Invoice => "invoice",
         crate::domain::sales::InvoiceKind::CreditNote => "credit note",
@@ -373,7 +375,7 @@ pub fn payment_receipt(
     payment: &Payment,
     invoice: &Invoice,
 ) -> EmailMessage {
-    let number = invoice.number.clone().unwrap_or_else(|| invoice.id.clone());
+    let number = number_of(invoice);
     let mut facts = vec![
         ("Amount received", money(payment.amount, payment.currency)),
         ("Date", payment.date.to_string()),
@@ -416,7 +418,7 @@ pub fn reminder(
     today: NaiveDate,
     late_fee: Option<i64>,
 ) -> EmailMessage {
-    let number = invoice.number.clone().unwrap_or_else(|| invoice.id.clone());
+    let number = number_of(invoice);
     let due = invoice.due_date.unwrap_or(today);
     let overdue_days = (today - due).num_days();
     let (subject, opening) = match overdue_days {
