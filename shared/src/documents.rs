@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::domain::company::{CompanySettings, LogoMeta, address_lines};
-use crate::domain::money::{Discount, format_minor};
+use crate::domain::money::{Discount, format_grouped};
 use crate::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
 use crate::domain::{Currency, Customer};
 use crate::email::{Attachment, AttachmentRef, AttachmentSource, RenderFuture};
@@ -24,8 +24,9 @@ pub enum DocumentError {
     Pdf(#[from] crate::pdf::PdfError),
 }
 
-fn amount(v: i64, c: Currency) -> String {
-    format_minor(v, c.minor_units())
+/// An amount as printed: see [`format_grouped`].
+pub fn amount(v: i64, c: Currency) -> String {
+    format_grouped(v, c.minor_units())
 }
 
 fn percent(d: Decimal) -> String {

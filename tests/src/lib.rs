@@ -610,6 +610,22 @@ impl Reply {
             .unwrap_or_default()
     }
 
+    /// The fields named by a validation problem's `errors`.
+    pub fn error_fields(&self) -> Vec<&str> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `action` of every item of a list (an audit history).
+    pub fn actions(&self) -> Vec<&str> {
+        self.body["items"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|r| r["action"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
     /// Asserts a problem+json answer with this status and `type` slug.
     pub fn assert_problem(&self, status: StatusCode, kind: &str) {
         assert_eq!(self.status, status, "{}", self.body);

@@ -175,12 +175,7 @@ async fn invalid_master_data_gets_field_errors(backend: Backend) {
         )
         .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    let fields: HashSet<&str> = r.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: HashSet<&str> = r.error_fields().into_iter().collect();
     assert_eq!(
         fields,
         HashSet::from(["name", "email", "currency", "payment_terms_days", "phone"])
@@ -194,12 +189,7 @@ async fn invalid_master_data_gets_field_errors(backend: Backend) {
         )
         .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    let fields: HashSet<&str> = r.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: HashSet<&str> = r.error_fields().into_iter().collect();
     assert_eq!(
         fields,
         HashSet::from(["sku", "name", "unit_price.amount", "tax_rate"])

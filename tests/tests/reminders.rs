@@ -221,23 +221,17 @@ async fn a_month_of_daily_runs_sends_each_step_once(backend: Backend) {
     assert!(fee_mail.text.contains("late fee of EUR 5.00"));
     assert!(fee_mail.pdf_text().contains("Late fee (14 days overdue)"));
     // Reminders are in the audit trail.
-    let audit = ok(
-        app.get(
+    let audit = app
+        .get(
             &format!(
                 "/api/v1/audit?entity_type=invoice&entity_id={}",
                 never_paid.invoice
             ),
             Some(&admin),
         )
-        .await,
-        StatusCode::OK,
-    );
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    let actions = audit.actions();
     assert_eq!(
         actions
             .iter()

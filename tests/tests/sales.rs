@@ -365,14 +365,8 @@ async fn an_order_goes_from_draft_to_paid_invoice(backend: Backend) {
             &format!("/api/v1/audit?entity_type=invoice&entity_id={inv}"),
             Some(&s.admin),
         )
-        .await
-        .body;
-    let actions: Vec<&str> = history["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+        .await;
+    let actions = history.actions();
     assert_eq!(
         actions,
         [

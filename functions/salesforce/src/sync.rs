@@ -217,8 +217,10 @@ pub async fn apply(
     let (Some(sf_id), Some(modified)) = (sf_id, modified) else {
         return Err(Problem::internal("checked fields missing"));
     };
+    let company = state.company().await?;
     let ctx = Ctx {
         state,
+        company: &company,
         actor,
         object,
         rec: &rec,
@@ -285,6 +287,8 @@ fn guard_of(item: &erp_shared::store::Item) -> Option<(String, String)> {
 
 struct Ctx<'a> {
     state: &'a AppState,
+    /// New customers take the company's default currency and payment terms.
+    company: &'a erp_shared::domain::company::CompanySettings,
     actor: &'a Actor,
     object: Object,
     rec: &'a Record<'a>,
@@ -349,10 +353,10 @@ impl Ctx<'_> {
 
     // ---- Account → customer ----
 
-    fn customer_fields(&self, base: &Customer, creating: bool) -> ApiResult<CustomerFields> {
+    fn customer_fields(&self, base: &Customer) -> ApiResult<CustomerFields> {
         let r = self.rec;
         let mut f = Fields::new();
-        let mut c = CustomerFields {
+        let c = CustomerFields {
             name: r.text("Name", &mut f).map(Option::unwrap_or_default),
             phone: r.text("Phone", &mut f),
             billing_address: address(r, "Billing", &mut f),
@@ -361,17 +365,18 @@ impl Ctx<'_> {
             external_ids: Some(self.external_ids(&base.external_ids)),
             ..CustomerFields::default()
         };
-        if creating && c.currency.is_none() {
-            c.currency = Some("EUR".into());
-        }
         f.finish()?;
         Ok(c)
     }
 
     fn create_customer(&self) -> ApiResult<Plan> {
-        let blank = Customer::blank(uuid::Uuid::now_v7().to_string(), now_rfc3339());
+        let blank = Customer::blank_for(
+            uuid::Uuid::now_v7().to_string(),
+            now_rfc3339(),
+            self.company,
+        );
         let customer = self
-            .customer_fields(&blank, true)?
+            .customer_fields(&blank)?
             .apply(&blank, true)
             .map_err(|p| renamed(p, account_field))?;
         let ops = vec![
@@ -398,7 +403,7 @@ impl Ctx<'_> {
             .await?
             .ok_or_else(|| Problem::internal("external id maps to a missing customer"))?;
         let mut after = self
-            .customer_fields(&before, false)?
+            .customer_fields(&before)?
             .apply(&before, false)
             .map_err(|p| renamed(p, account_field))?;
         let changes = audit::diff(Some(&before), Some(&after));
@@ -447,7 +452,7 @@ impl Ctx<'_> {
             (price, _) => {
                 let currency = match &currency_code {
                     Some(c) => f.check(&Record::path("CurrencyIsoCode"), Currency::parse(c)),
-                    None if creating => Currency::parse("EUR").ok(),
+                    None if creating => Some(self.company.default_currency),
                     None => Some(base.unit_price.currency),
                 };
                 currency.map(|cur| MoneyInput {

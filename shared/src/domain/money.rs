@@ -295,9 +295,45 @@ pub fn format_minor(amount: i64, minor_units: u8) -> String {
     format!("{sign}{int}.{frac}")
 }
 
+/// [`format_minor`] with thousands grouped by commas, as documents and emails print
+/// amounts: `(1234567, 2)` → `"12,345.67"`, `(1000000, 0)` → `"1,000,000"`.
+pub fn format_grouped(amount: i64, minor_units: u8) -> String {
+    let plain = format_minor(amount, minor_units);
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_amounts_keep_the_currency_decimals() {
+        assert_eq!(format_grouped(1_234_567, 2), "12,345.67");
+        assert_eq!(format_grouped(99, 2), "0.99");
+        assert_eq!(format_grouped(-123_456_789, 2), "-1,234,567.89");
+        assert_eq!(format_grouped(1_000_000, 0), "1,000,000");
+        assert_eq!(format_grouped(1_234_567, 3), "1,234.567");
+        assert_eq!(format_grouped(100_000, 2), "1,000.00");
+        assert_eq!(format_grouped(-5, 2), "-0.05");
+    }
     use proptest::prelude::*;
 
     fn dec(s: &str) -> Decimal {

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::{AttachmentRef, EmailMessage, Sender, html_escape};
 use crate::domain::Currency;
 use crate::domain::company::CompanySettings;
-use crate::domain::money::format_minor;
+use crate::domain::money::format_grouped;
 use crate::domain::sales::{Invoice, Order, Payment, PaymentMethod};
 
 /// The company as its emails show it.
@@ -153,12 +153,12 @@ fn render(brand: &Brand, c: Content<'_>) -> EmailMessage {
     }
 }
 
-/// `EUR 1234.56`.
+/// `EUR 1,234.56`.
 pub fn money(amount: i64, currency: Currency) -> String {
     format!(
         "{} {}",
         currency.code(),
-        format_minor(amount, currency.minor_units())
+        format_grouped(amount, currency.minor_units())
     )
 }
 
