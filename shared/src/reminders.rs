@@ -368,4 +368,57 @@ mod tests {
         i.status = InvoiceStatus::Void;
         assert_eq!(day_of(&i, "2026-04-07"), None);
     }
+
+    #[tokio::test]
+    async fn a_rerun_after_a_crash_midway_finishes_the_day_without_repeating() {
+        let store = Store::memory();
+        let company = CompanySettings::defaults(chrono_tz::UTC);
+        let actor = Actor::system("reminders", "test");
+        let mut customer = Customer::blank("c1".into(), "2026-01-01T00:00:00Z".into());
+        customer.name = "Acme".into();
+        customer.email = Some(crate::domain::Email::parse("ap@acme.test").unwrap());
+        store
+            .put(crate::catalog::customer_item(&customer).unwrap(), None)
+            .await
+            .unwrap();
+        for n in 1..=3 {
+            let mut i = invoice("2026-03-01", "2026-03-10");
+            i.id = format!("i{n}");
+            store
+                .put(sales::invoice_item(&i).unwrap(), None)
+                .await
+                .unwrap();
+        }
+        // The run that crashed had committed i2's step (its transaction is all or nothing)
+        // and stopped before the others.
+        let mut partial = RunReport::default();
+        take_step(
+            &store,
+            &templates::Brand::of(&company),
+            sales::get_invoice(&store, "i2").await.unwrap().unwrap(),
+            &company.reminders.steps[1],
+            d("2026-03-10"),
+            Some("ap@acme.test".into()),
+            &actor,
+            &mut partial,
+        )
+        .await
+        .unwrap();
+        assert_eq!(partial.sent, 1);
+        let rerun = run(&store, &company, d("2026-03-10"), &actor)
+            .await
+            .unwrap();
+        assert_eq!(rerun.examined, 3);
+        assert_eq!(rerun.sent, 2, "i1 and i3");
+        assert_eq!(rerun.already_sent, 1, "i2 is not sent twice");
+        let again = run(&store, &company, d("2026-03-10"), &actor)
+            .await
+            .unwrap();
+        assert_eq!((again.sent, again.already_sent), (0, 3));
+        let queued = store
+            .query(Query::index(Index::Gsi1, keys::OUTBOX_PENDING))
+            .await
+            .unwrap();
+        assert_eq!(queued.items.len(), 3, "one email per invoice");
+    }
 }
