@@ -134,15 +134,20 @@ impl AppState {
         self
     }
 
-    /// Delivers messages just committed to the outbox, right away. A failure leaves them in
-    /// the outbox for a later drain: the caller's change is already safe.
-    pub async fn deliver_now(&self, outbox_ids: &[String]) {
+    /// Delivers messages just committed to the outbox, right away, and says how many were
+    /// sent. A failure leaves them in the outbox for a later drain: the caller's change is
+    /// already safe.
+    pub async fn deliver_now(&self, outbox_ids: &[String]) -> usize {
         let courier = self.courier();
         let now = chrono::Utc::now().timestamp();
+        let mut sent = 0;
         for id in outbox_ids {
-            if let Err(e) = outbox::deliver(&courier, id, now).await {
-                tracing::warn!(outbox_id = %id, error = %e, "outbox delivery deferred");
+            match outbox::deliver(&courier, id, now).await {
+                Ok(outbox::Delivery::Sent) => sent += 1,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(outbox_id = %id, error = %e, "outbox delivery deferred"),
             }
         }
+        sent
     }
 }

@@ -731,7 +731,7 @@ pub struct SendResponse {
     pub outbox_id: String,
     pub to: String,
     /// `sent` when delivered already, `pending` while the notifier sends (or retries) it.
-    pub status: String,
+    pub status: &'static str,
 }
 
 /// Email the invoice (or credit note) to the customer with its PDF attached. The email is
@@ -787,13 +787,10 @@ async fn send_invoice(
         }],
     )?;
     state.store.transact(vec![outbox_op, audit_op]).await?;
-    state.deliver_now(std::slice::from_ref(&outbox_id)).await;
-    let status = state
-        .store
-        .get(&keys::outbox(&outbox_id))
-        .await?
-        .and_then(|i| i.get("status").and_then(|s| s.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "pending".into());
+    let status = match state.deliver_now(std::slice::from_ref(&outbox_id)).await {
+        0 => "pending",
+        _ => "sent",
+    };
     Ok((
         axum::http::StatusCode::ACCEPTED,
         Json(SendResponse {

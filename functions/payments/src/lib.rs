@@ -143,15 +143,10 @@ async fn record_payment(
             return replay(&stored, &fingerprint);
         }
     }
-    // The receipt goes to the customer's email, when it has one.
+    // The receipt goes to the customer's email, when it has one: looked up once, from the
+    // invoice the first attempt reads.
     let brand = state.brand().await?;
-    let receipt_to = match sales::get_invoice(&state.store, &id).await? {
-        Some(inv) => erp_shared::catalog::get_customer(&state.store, &inv.customer_id)
-            .await?
-            .and_then(|c| c.email)
-            .map(|e| e.as_str().to_string()),
-        None => None,
-    };
+    let receipt_to: tokio::sync::OnceCell<Option<String>> = tokio::sync::OnceCell::new();
     let (brand_, receipt_to_) = (&brand, &receipt_to);
     let (state_, actor_, id_, req_, reference_, idem_key_, fp_) = (
         &state,
@@ -220,8 +215,19 @@ async fn record_payment(
             audit::diff(None, Some(&payment)),
         )?);
         ops.extend(rollup.ops());
+        let receipt_to = receipt_to_
+            .get_or_try_init(|| async {
+                let customer =
+                    erp_shared::catalog::get_customer(&state.store, &before.customer_id).await?;
+                Ok::<_, Problem>(
+                    customer
+                        .and_then(|c| c.email)
+                        .map(|e| e.as_str().to_string()),
+                )
+            })
+            .await?;
         let mut outbox_id = None;
-        if let Some(to) = receipt_to_ {
+        if let Some(to) = receipt_to {
             let message = templates::payment_receipt(brand_, to, &payment, &after);
             let (oid, op) = outbox::enqueue("payment_receipt", message)?;
             ops.push(op);
