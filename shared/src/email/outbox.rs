@@ -120,7 +120,7 @@ pub async fn deliver_record(
     now: i64,
 ) -> Result<Delivery, StoreError> {
     let key = keys::outbox(&record.id);
-    let (gp, gs) = Index::Gsi1.attributes();
+    let (gp, _) = Index::Gsi1.attributes();
     match record.status.as_str() {
         "pending" if record.next_attempt_at <= now => {}
         "sending" if record.claimed_at.is_some_and(|t| t < now - LEASE_SECS) => {
@@ -174,66 +174,16 @@ pub async fn deliver_record(
         Condition::eq("status", "sending"),
         Condition::eq("claimed_at", now),
     ]));
-    let mut files = Vec::new();
-    let mut error = None;
-    if let Some(source) = &c.attachments {
-        for a in &record.message.attachments {
-            match source.render(a).await {
-                Ok(f) => files.push(f),
-                Err(e) => {
-                    tracing::warn!(outbox_id = %record.id, error = %e, "attachment not rendered");
-                    error = Some(RENDER_FAILED);
-                    break;
-                }
-            }
+    let error = match render_and_send(c, &record).await {
+        Ok(()) => {
+            mark_sent(&c.store, &key, still_ours).await?;
+            tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
+            return Ok(Delivery::Sent);
         }
-    }
-    if error.is_none() {
-        match c.mailer.send(&record.id, &record.message, &files).await {
-            Ok(()) => {
-                // Recorded with a few retries: a failure here is the "uncertain" window.
-                let mut last = None;
-                for attempt in 0..3u64 {
-                    let r = c
-                        .store
-                        .update(
-                            &key,
-                            vec![
-                                Update::set("status", "sent"),
-                                Update::set("sent_at", Utc::now().to_rfc3339()),
-                                Update::add("attempts", 1),
-                                Update::remove(gp),
-                                Update::remove(gs),
-                            ],
-                            still_ours.clone(),
-                        )
-                        .await;
-                    match ignore_lost(r.map(|_| ())) {
-                        Ok(()) => {
-                            last = None;
-                            break;
-                        }
-                        Err(e) => last = Some(e),
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-                }
-                if let Some(e) = last {
-                    return Err(e);
-                }
-                tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
-                return Ok(Delivery::Sent);
-            }
-            Err(e) => {
-                tracing::warn!(outbox_id = %record.id, error = %e, "email send failed");
-                error = Some(SEND_FAILED);
-            }
-        }
-    }
+        Err(reason) => reason,
+    };
     let attempts = record.attempts + 1;
-    let mut updates = vec![
-        Update::add("attempts", 1),
-        Update::set("last_error", error.unwrap_or(SEND_FAILED)),
-    ];
+    let mut updates = vec![Update::add("attempts", 1), Update::set("last_error", error)];
     if attempts >= MAX_ATTEMPTS {
         tracing::error!(outbox_id = %record.id, kind = %record.kind, attempts, "email gave up: every attempt failed");
         updates.push(Update::set("status", "failed"));
@@ -244,6 +194,61 @@ pub async fn deliver_record(
     }
     ignore_lost(c.store.update(&key, updates, still_ours).await.map(|_| ()))?;
     Ok(Delivery::Failed)
+}
+
+/// Renders the message's attachments and hands it to the mail service; `Err` is the reason
+/// recorded on the message.
+async fn render_and_send(c: &Courier, record: &OutboxRecord) -> Result<(), &'static str> {
+    let mut files = Vec::with_capacity(record.message.attachments.len());
+    if let Some(source) = &c.attachments {
+        for a in &record.message.attachments {
+            let file = source.render(a).await.map_err(|e| {
+                tracing::warn!(outbox_id = %record.id, error = %e, "attachment not rendered");
+                RENDER_FAILED
+            })?;
+            files.push(file);
+        }
+    }
+    c.mailer
+        .send(&record.id, &record.message, &files)
+        .await
+        .map_err(|e| {
+            tracing::warn!(outbox_id = %record.id, error = %e, "email send failed");
+            SEND_FAILED
+        })
+}
+
+/// Records a sent message, retried three times: a failure here is the "uncertain" window
+/// (the message went out but is still `sending`).
+async fn mark_sent(
+    store: &Store,
+    key: &crate::store::Key,
+    still_ours: Option<Condition>,
+) -> Result<(), StoreError> {
+    let (gp, gs) = Index::Gsi1.attributes();
+    let mut attempt = 0;
+    loop {
+        let r = store
+            .update(
+                key,
+                vec![
+                    Update::set("status", "sent"),
+                    Update::set("sent_at", Utc::now().to_rfc3339()),
+                    Update::add("attempts", 1),
+                    Update::remove(gp),
+                    Update::remove(gs),
+                ],
+                still_ours.clone(),
+            )
+            .await;
+        match ignore_lost(r.map(|_| ())) {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt == 2 => return Err(e),
+            Err(_) => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+        attempt += 1;
+    }
 }
 
 /// Retry delay after `attempts` failures: 1, 2, 4, 8 minutes...
