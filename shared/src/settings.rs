@@ -55,22 +55,13 @@ pub fn save_ops(
             key: keys::company_logo(),
             condition: None,
         }),
-        LogoChange::Replace(meta, bytes) => {
-            let mut item = serde_json::Map::new();
-            item.insert(
-                "meta".into(),
-                serde_json::to_value(meta)
-                    .map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?,
-            );
-            item.insert(
-                "data".into(),
-                Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
-            );
-            let key = keys::company_logo();
-            item.insert(crate::store::table::PK.into(), key.pk.into());
-            item.insert(crate::store::table::SK.into(), key.sk.into());
-            ops.push(WriteOp::put(item));
-        }
+        LogoChange::Replace(meta, bytes) => ops.push(WriteOp::put(to_item(
+            &keys::company_logo(),
+            &serde_json::json!({
+                "meta": meta,
+                "data": base64::engine::general_purpose::STANDARD.encode(bytes),
+            }),
+        )?)),
     }
     Ok(ops)
 }

@@ -131,7 +131,7 @@ async fn record_payment(
         )
         .flatten();
     f.finish()?;
-    let fingerprint = sha256_hex(&format!(
+    let fingerprint = sha256_hex(format!(
         "{id}|{}|{:?}|{:?}|{:?}",
         req.amount, req.date, req.method, reference
     ));

@@ -103,7 +103,7 @@ async fn get_logo(State(state): State<AppState>) -> ApiResult<Response> {
         .ok_or_else(|| Problem::not_found("The logo"))?;
     Ok((
         [
-            (header::CONTENT_TYPE, meta.content_type()),
+            (header::CONTENT_TYPE, meta.format.mime_type()),
             (header::CACHE_CONTROL, "private, max-age=60"),
         ],
         data,

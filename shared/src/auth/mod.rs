@@ -17,9 +17,10 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// Hex SHA-256, how one-time tokens are stored (the token itself never is).
-pub fn sha256_hex(input: &str) -> String {
-    let digest = Sha256::digest(input.as_bytes());
+/// Hex SHA-256: how one-time tokens are stored (the token itself never is), and the
+/// fingerprint of the company logo.
+pub fn sha256_hex(input: impl AsRef<[u8]>) -> String {
+    let digest = Sha256::digest(input.as_ref());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

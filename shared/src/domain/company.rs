@@ -142,25 +142,14 @@ pub struct LogoMeta {
 
 impl LogoMeta {
     pub fn of(info: ImageInfo, data: &[u8]) -> Self {
-        use sha2::Digest;
         Self {
             format: info.format,
             width: info.width,
             height: info.height,
             bytes: data.len(),
-            sha256: hex_digest(&sha2::Sha256::digest(data)),
+            sha256: crate::auth::sha256_hex(data),
         }
     }
-    pub fn content_type(&self) -> &'static str {
-        match self.format {
-            ImageFormat::Png => "image/png",
-            ImageFormat::Jpeg => "image/jpeg",
-        }
-    }
-}
-
-fn hex_digest(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The company settings as stored and shown.
