@@ -2,7 +2,8 @@
 # The full test suite, as CI runs it (.ci/run calls this script).
 # Installs what the tests need (moto[server] for the AWS emulator, cfn-lint), then:
 # format check, clippy with -D warnings, every test on both storage backends (the tests start
-# a single-threaded moto_server on a free 127.0.0.1 port and it exits with them), cfn-lint.
+# a single-threaded moto_server on a free 127.0.0.1 port and it exits with them), cfn-lint,
+# and a bounded schemathesis run against the OpenAPI document on a local server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +23,6 @@ echo "==> cargo test (embedded store and DynamoDB on moto)"
 cargo test --workspace --locked
 echo "==> cfn-lint template.yaml"
 cfn-lint template.yaml
+echo "==> schemathesis against the local server (every check, see infra/schemathesis.toml)"
+SCHEMATHESIS_MAX_TIME="${SCHEMATHESIS_MAX_TIME:-180}" ./infra/schemathesis.sh
 echo "==> all checks passed"

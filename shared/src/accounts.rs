@@ -17,6 +17,10 @@ use crate::store::{
 pub const RESET_TTL_SECS: i64 = 30 * 60;
 /// Invitation links expire after 72 hours.
 pub const INVITE_TTL_SECS: i64 = 72 * 3600;
+/// Registrations whose address is not confirmed within 24 hours are forgotten.
+pub const VERIFY_TTL_SECS: i64 = 24 * 3600;
+/// At most one password-reset (or registration) email per address in this time.
+pub const MAIL_COOLDOWN_SECS: i64 = 15 * 60;
 
 pub fn now_rfc3339() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -39,6 +43,7 @@ pub fn new_user(
         status,
         password_hash,
         session_epoch: 0,
+        mfa_enabled: false,
         created_at: now.clone(),
         updated_at: now,
         version: 1,
@@ -161,12 +166,27 @@ pub async fn find_by_email(store: &Store, email: &Email) -> StoreResult<Option<U
 pub enum TokenPurpose {
     PasswordReset,
     Invite,
+    /// Proves a registration's address; its subject is the registration id.
+    VerifyEmail,
+}
+
+impl TokenPurpose {
+    /// How long an emailed link of this purpose stays valid.
+    pub fn ttl_secs(self) -> i64 {
+        match self {
+            TokenPurpose::PasswordReset => RESET_TTL_SECS,
+            TokenPurpose::Invite => INVITE_TTL_SECS,
+            TokenPurpose::VerifyEmail => VERIFY_TTL_SECS,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OneTimeToken {
     pub purpose: TokenPurpose,
-    pub user_id: String,
+    /// The user (reset, invite) or the registration (email verification) it is for.
+    #[serde(alias = "user_id")]
+    pub subject: String,
     /// Epoch seconds.
     pub expires_at: i64,
 }
@@ -174,14 +194,14 @@ pub struct OneTimeToken {
 /// A new one-time token: the secret to email, and the write storing only its hash.
 pub fn one_time_token(
     purpose: TokenPurpose,
-    user_id: &str,
+    subject: &str,
     ttl_secs: i64,
 ) -> StoreResult<(String, WriteOp)> {
     let token = random_token(32);
     let expires_at = Utc::now().timestamp() + ttl_secs;
     let record = OneTimeToken {
         purpose,
-        user_id: user_id.into(),
+        subject: subject.into(),
         expires_at,
     };
     let mut item = to_item(&keys::reset_token(&sha256_hex(&token)), &record)?;
@@ -203,6 +223,71 @@ pub async fn find_token(store: &Store, token: &str) -> StoreResult<Option<(Strin
         return Ok(None);
     }
     Ok(Some((hash, record)))
+}
+
+/// A registration waiting for its address to be confirmed. It holds no claim on the address
+/// (no email guard), so it never blocks an invitation or the real owner's registration, and
+/// it expires after [`VERIFY_TTL_SECS`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Registration {
+    pub id: String,
+    pub email: Email,
+    pub name: String,
+    pub created_at: String,
+    /// Epoch seconds.
+    pub expires_at: i64,
+}
+
+impl Registration {
+    pub fn new(email: Email, name: String) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            email,
+            name,
+            created_at: now_rfc3339(),
+            expires_at: Utc::now().timestamp() + VERIFY_TTL_SECS,
+        }
+    }
+
+    /// The write that stores it (TTL at expiry).
+    pub fn put_op(&self) -> StoreResult<WriteOp> {
+        let mut item = to_item(&keys::registration(&self.id), self)?;
+        item.insert(
+            crate::store::table::TTL.into(),
+            Value::from(self.expires_at),
+        );
+        Ok(WriteOp::put_new(item))
+    }
+}
+
+/// An unexpired registration.
+pub async fn get_registration(store: &Store, id: &str) -> StoreResult<Option<Registration>> {
+    let found: Option<Registration> = store
+        .get(&keys::registration(id))
+        .await?
+        .map(from_item)
+        .transpose()?;
+    Ok(found.filter(|r| r.expires_at > Utc::now().timestamp()))
+}
+
+/// A write that succeeds at most once per [`MAIL_COOLDOWN_SECS`] for `what` sent to `email`:
+/// put it in the transaction that queues the email, and treat its failed condition as "sent
+/// recently".
+pub fn mail_cooldown_op(what: &str, email: &Email, now: i64) -> StoreResult<WriteOp> {
+    let until = now + MAIL_COOLDOWN_SECS;
+    let mut item = to_item(
+        &keys::mail_cooldown(what, email.as_str()),
+        &serde_json::json!({ "until": until }),
+    )?;
+    item.insert(crate::store::table::TTL.into(), Value::from(until));
+    Ok(WriteOp::Put {
+        item,
+        // Expired items may linger in DynamoDB until its TTL sweep: compare the time too.
+        condition: Some(Condition::Or(vec![
+            Condition::NotExists,
+            Condition::Lt("until".into(), Value::from(now)),
+        ])),
+    })
 }
 
 /// Creates the first administrator if no account uses this email. Returns whether it did.
@@ -297,7 +382,7 @@ mod tests {
                 .is_none()
         );
         assert_eq!(
-            find_token(&store, &token).await.unwrap().unwrap().1.user_id,
+            find_token(&store, &token).await.unwrap().unwrap().1.subject,
             "u1"
         );
         let (expired, op) = one_time_token(TokenPurpose::PasswordReset, "u1", -1).unwrap();

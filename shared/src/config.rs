@@ -23,12 +23,13 @@ pub enum RegistrationMode {
     Closed,
 }
 
-/// Where the JWT signing keys come from.
+/// Where a secret (the signing keys, the Salesforce secret) comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretSource {
     /// A Secrets Manager secret (id or ARN) holding the JSON described in `secrets.rs`.
     SecretsManager(String),
-    /// Local mode: the same JSON from the `ERP_SECRETS_JSON` environment variable.
+    /// Local mode: the same JSON from an environment variable (`ERP_SECRETS_JSON`,
+    /// `ERP_SALESFORCE_SECRET_JSON`).
     Inline(String),
 }
 
@@ -57,6 +58,10 @@ pub struct Config {
     pub rounding: crate::domain::money::Rounding,
     /// The Salesforce organisation (18-character id) allowed to send Outbound Messages.
     pub salesforce_org_id: Option<String>,
+    /// The Salesforce secret (`{"webhook_secret": ...}`), separate from the signing keys:
+    /// `ERP_SALESFORCE_SECRET_ID` (Secrets Manager) or `ERP_SALESFORCE_SECRET_JSON` (inline).
+    /// Without it the Salesforce routes answer 404 `salesforce-not-configured`.
+    pub salesforce_secret: Option<SecretSource>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +109,14 @@ impl Config {
             (None, Some(json)) => Some(SecretSource::Inline(json)),
             (None, None) => None,
         };
+        let salesforce_secret = match (
+            get("ERP_SALESFORCE_SECRET_ID"),
+            get("ERP_SALESFORCE_SECRET_JSON"),
+        ) {
+            (Some(id), _) => Some(SecretSource::SecretsManager(id)),
+            (None, Some(json)) => Some(SecretSource::Inline(json)),
+            (None, None) => None,
+        };
         let max_body_bytes = match get("ERP_MAX_BODY_BYTES") {
             None => 1024 * 1024,
             Some(v) => v
@@ -128,6 +141,7 @@ impl Config {
         };
         Ok(Self {
             salesforce_org_id: get("ERP_SALESFORCE_ORG_ID"),
+            salesforce_secret,
             time_zone,
             rounding,
             store,
@@ -218,6 +232,23 @@ mod tests {
         assert_eq!(c.rounding, crate::domain::money::Rounding::HalfEven);
         assert!(cfg(&[("ERP_TIME_ZONE", "Mars/Olympus")]).is_err());
         assert!(cfg(&[("ERP_ROUNDING", "up")]).is_err());
+    }
+
+    #[test]
+    fn the_salesforce_secret_is_its_own_setting() {
+        let c = cfg(&[("ERP_SECRET_ID", "arn:app")]).unwrap();
+        assert_eq!(c.salesforce_secret, None);
+        let c = cfg(&[
+            ("ERP_SECRET_ID", "arn:app"),
+            ("ERP_SALESFORCE_SECRET_ID", "arn:sf"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.salesforce_secret,
+            Some(SecretSource::SecretsManager("arn:sf".into()))
+        );
+        let c = cfg(&[("ERP_SALESFORCE_SECRET_JSON", "{}")]).unwrap();
+        assert_eq!(c.salesforce_secret, Some(SecretSource::Inline("{}".into())));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bank_details;
 pub mod catalog;
 pub mod config;
 #[cfg(feature = "pdf")]
@@ -14,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod lambda;
 pub mod listing;
+pub mod login_throttle;
 pub mod observability;
 #[cfg(feature = "pdf")]
 pub mod pdf;

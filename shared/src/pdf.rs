@@ -17,7 +17,7 @@ use std::io::Cursor;
 
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use crate::domain::image::{self, ImageFormat};
+use crate::domain::image::ImageFormat;
 
 /// A named party with its address block, one entry per printed line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,7 +26,8 @@ pub struct Party {
     pub lines: Vec<String>,
 }
 
-/// A logo as stored (validated with [`image::logo_info`] on upload).
+/// A logo as stored: prepared at upload (see [`crate::domain::image`]), so small and of a
+/// kind the renderer embeds as it is (JPEG) or decodes cheaply (PNG).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logo {
     pub format: ImageFormat,
@@ -1115,29 +1116,101 @@ impl LogoImage {
     }
 }
 
-/// Validates and decodes the logo; None (logo left out) when anything is wrong with it.
+/// Most bytes of pixels decoded for a PNG logo. A logo prepared at upload is at most
+/// 640 x 240 RGBA (600 KiB); a larger PNG (stored before logos were prepared) is left out
+/// instead of costing every PDF its decoding.
+const MAX_LOGO_DECODED: usize = 1024 * 1024;
+
+/// The logo as an image XObject; None (logo left out) when it cannot be embedded. The bytes
+/// decide, not the declared format. A JPEG is embedded as it is (DCTDecode: nothing decoded
+/// here); a PNG is decoded to split colour and alpha.
 fn prepare_logo(logo: &Logo) -> Option<LogoImage> {
-    let info = image::logo_info(&logo.bytes).ok()?;
-    // The bytes decide, not the declared format.
-    match info.format {
-        ImageFormat::Jpeg => Some(LogoImage {
-            width: info.width,
-            height: info.height,
-            components: image::jpeg_components(&logo.bytes)?,
+    let image = if logo.bytes.starts_with(b"\x89PNG") {
+        decode_png(&logo.bytes)
+    } else {
+        jpeg_header(&logo.bytes).map(|(width, height, components)| LogoImage {
+            width,
+            height,
+            components,
             data: logo.bytes.clone(),
             filter: Filter::DctDecode,
             alpha: None,
-        }),
-        ImageFormat::Png => decode_png(&logo.bytes),
+        })
+    };
+    if image.is_none() {
+        tracing::warn!(
+            bytes = logo.bytes.len(),
+            "the logo is left out of the PDF: not a prepared PNG or JPEG (upload it again)"
+        );
+    }
+    image
+}
+
+/// Width, height and colour components (1 grey, 3 YCbCr) of a JPEG that PDF readers decode:
+/// 8-bit baseline, extended or progressive (SOF0..SOF2), not CMYK. Walks the marker segments
+/// from SOI to the frame header.
+fn jpeg_header(bytes: &[u8]) -> Option<(u32, u32, u8)> {
+    let be_u16 = |at: usize| Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]));
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut at = 2;
+    loop {
+        // A marker is 0xFF then a code; extra 0xFF bytes before the code are fill.
+        if *bytes.get(at)? != 0xFF {
+            return None;
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let marker = *bytes.get(at)?;
+        at += 1;
+        match marker {
+            // Standalone markers (TEM, RST0..7) carry no length.
+            0x01 | 0xD0..=0xD7 => continue,
+            // SOI again, EOI or SOS before a frame header, or a stuffed 0x00.
+            0xD8 | 0xD9 | 0xDA | 0x00 => return None,
+            _ => {}
+        }
+        let length = usize::from(be_u16(at)?);
+        if length < 2 {
+            return None;
+        }
+        if let 0xC0..=0xC2 = marker {
+            // precision (1) | height (2) | width (2) | components (1) | 3 bytes each
+            let segment = bytes.get(at + 2..at + length)?;
+            let (precision, components) = (*segment.first()?, *segment.get(5)?);
+            let height = be_u16(at + 3)?;
+            let width = be_u16(at + 5)?;
+            let complete = segment.len() >= 6 + 3 * usize::from(components);
+            return (precision == 8
+                && matches!(components, 1 | 3)
+                && complete
+                && width > 0
+                && height > 0)
+                .then_some((width.into(), height.into(), components));
+        }
+        // Other frame types (lossless, hierarchical, arithmetic) are not embedded.
+        if matches!(marker, 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            return None;
+        }
+        at += length;
     }
 }
 
 fn decode_png(bytes: &[u8]) -> Option<LogoImage> {
-    let mut decoder = png::Decoder::new(Cursor::new(bytes));
+    let limits = png::Limits {
+        bytes: MAX_LOGO_DECODED,
+    };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
     // Palette to RGB, tRNS to alpha, 16-bit to 8-bit, low bit depths to 8-bit.
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()?];
+    let size = reader.output_buffer_size()?;
+    if size > MAX_LOGO_DECODED {
+        return None;
+    }
+    let mut buf = vec![0; size];
     let frame = reader.next_frame(&mut buf).ok()?;
     let (colour, depth) = reader.output_color_type();
     if depth != png::BitDepth::Eight {
@@ -1366,7 +1439,10 @@ mod tests {
 
     /// A PNG made with the png crate's encoder: a square whose alpha is `alpha` everywhere.
     fn png_logo(colour: png::ColorType, alpha: u8) -> Logo {
-        let (w, h) = (40u32, 20u32);
+        png_logo_sized(40, 20, colour, alpha)
+    }
+
+    fn png_logo_sized(w: u32, h: u32, colour: png::ColorType, alpha: u8) -> Logo {
         let channels = match colour {
             png::ColorType::Grayscale => 1,
             png::ColorType::GrayscaleAlpha => 2,
@@ -1615,12 +1691,57 @@ mod tests {
     fn jpeg_logo_is_embedded_as_is() {
         let mut doc = sample(1);
         let logo = jpeg_logo();
-        assert!(image::logo_info(&logo.bytes).is_ok());
+        assert_eq!(jpeg_header(&logo.bytes), Some((8, 8, 1)));
         doc.logo = Some(logo.clone());
         let pdf = render_invoice(&doc).expect("render");
         assert!(contains(&pdf, b"/DCTDecode"));
         assert!(contains(&pdf, &logo.bytes));
         assert!(pages_text(&pdf)[0].contains("INV-2026-000123"));
+    }
+
+    #[test]
+    fn jpeg_headers_that_readers_cannot_show_are_refused() {
+        let good = jpeg_logo().bytes;
+        // The frame header (SOF0) is after SOI (2) and the quantisation table (69).
+        let sof = 2 + 69;
+        assert_eq!(&good[sof..sof + 2], &[0xFF, 0xC0]);
+        let with = |at: usize, value: u8| {
+            let mut b = good.clone();
+            b[at] = value;
+            b
+        };
+        assert_eq!(
+            jpeg_header(&with(sof + 1, 0xC2)),
+            Some((8, 8, 1)),
+            "progressive"
+        );
+        assert_eq!(jpeg_header(&with(sof + 1, 0xC3)), None, "lossless");
+        assert_eq!(jpeg_header(&with(sof + 1, 0xC9)), None, "arithmetic");
+        assert_eq!(jpeg_header(&with(sof + 4, 12)), None, "12-bit");
+        assert_eq!(jpeg_header(&with(sof + 9, 4)), None, "CMYK");
+        assert_eq!(jpeg_header(&with(sof + 6, 0)), None, "zero height");
+        assert_eq!(jpeg_header(&good[..sof + 6]), None, "truncated");
+        assert_eq!(jpeg_header(&[0xFF, 0xD8]), None);
+        assert_eq!(
+            jpeg_header(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2]),
+            None,
+            "scan first"
+        );
+        assert_eq!(jpeg_header(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 0]), None);
+        assert_eq!(jpeg_header(&[0xFF, 0xD8, 0x12, 0x34]), None);
+    }
+
+    #[test]
+    fn a_png_larger_than_a_prepared_logo_is_left_out() {
+        let mut doc = sample(1);
+        // 1.4 MB of RGBA once decoded: more than any logo prepared at upload.
+        doc.logo = Some(png_logo_sized(600, 600, png::ColorType::Rgba, 255));
+        let pdf = render_invoice(&doc).expect("render");
+        assert!(!contains(&pdf, b"/Im1"));
+        // The largest prepared logo is embedded.
+        doc.logo = Some(png_logo_sized(640, 240, png::ColorType::Rgba, 200));
+        let pdf = render_invoice(&doc).expect("render");
+        assert!(contains(&pdf, b"/Im1") && contains(&pdf, b"/SMask"));
     }
 
     #[test]

@@ -713,6 +713,14 @@ impl DocumentFilter {
         {
             f.error("customer_id", "must be a customer id");
         }
+        for (field, v) in [
+            ("amount_min", self.amount_min),
+            ("amount_max", self.amount_max),
+        ] {
+            if v.is_some_and(|v| v < 0) {
+                f.error(field, "must be zero or more minor units");
+            }
+        }
         Ok(Common {
             limit,
             from,

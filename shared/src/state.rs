@@ -7,7 +7,7 @@ use crate::config::{Config, EmailKind, SecretSource, StoreKind};
 use crate::domain::company::CompanySettings;
 use crate::email::outbox::{self, Courier};
 use crate::email::{AttachmentSource, Mailer};
-use crate::secrets::Secrets;
+use crate::secrets::{SalesforceSecret, Secrets};
 use crate::settings::SettingsCache;
 use crate::store::{DynamoBackend, EmbeddedBackend, Store};
 
@@ -21,6 +21,9 @@ pub struct AppState {
     pub attachments: Option<Arc<dyn AttachmentSource>>,
     /// The OpenAPI document served at `/api/v1/openapi.json`.
     pub openapi: Arc<str>,
+    /// The Salesforce secret, when the integration is configured (read lazily, by the
+    /// `salesforce` function only).
+    pub salesforce: Option<SalesforceSecret>,
     settings: SettingsCache,
 }
 
@@ -40,7 +43,11 @@ impl AppState {
     pub async fn from_config(config: Config) -> Result<Self, StartupError> {
         let needs_aws = config.store == StoreKind::Dynamo
             || config.email == EmailKind::Ses
-            || matches!(config.secrets, Some(SecretSource::SecretsManager(_)));
+            || matches!(config.secrets, Some(SecretSource::SecretsManager(_)))
+            || matches!(
+                config.salesforce_secret,
+                Some(SecretSource::SecretsManager(_))
+            );
         let sdk = if needs_aws {
             Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
         } else {
@@ -73,11 +80,23 @@ impl AppState {
                 from: config.email_from.clone(),
             },
         };
-        Ok(Self::assemble(config, store, secrets, mailer))
+        let salesforce = config
+            .salesforce_secret
+            .clone()
+            .map(|source| SalesforceSecret::new(source, sdk.as_ref()));
+        let mut state = Self::assemble(config, store, secrets, mailer);
+        state.salesforce = salesforce;
+        Ok(state)
     }
 
-    /// Puts the parts together (tests and benchmarks pass their own store and mailer).
+    /// Puts the parts together (tests and benchmarks pass their own store and mailer). A
+    /// Salesforce secret in Secrets Manager needs [`Self::with_salesforce_secret`] (an inline
+    /// one is taken from the configuration).
     pub fn assemble(config: Config, store: Store, secrets: Secrets, mailer: Mailer) -> Self {
+        let salesforce = config
+            .salesforce_secret
+            .clone()
+            .map(|source| SalesforceSecret::new(source, None));
         let tokens = TokenService::new(
             secrets,
             config.jwt_issuer.clone(),
@@ -90,8 +109,15 @@ impl AppState {
             mailer,
             attachments: None,
             openapi: Arc::from("{}"),
+            salesforce,
             settings: SettingsCache::default(),
         }
+    }
+
+    /// Sets the Salesforce secret (tests that read it from the emulator).
+    pub fn with_salesforce_secret(mut self, secret: SalesforceSecret) -> Self {
+        self.salesforce = Some(secret);
+        self
     }
 
     /// Adds the attachment renderer (functions that send invoice PDFs).

@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 pub use reqwest::StatusCode;
 
+pub mod iam;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Embedded,
@@ -118,12 +120,16 @@ pub fn test_secret_json() -> String {
     json!({
         "kid": "test-1",
         "signing_key": "test-signing-key-0123456789abcdefghijklmnop",
-        "salesforce_webhook_secret": TEST_SALESFORCE_SECRET,
     })
     .to_string()
 }
 
-/// The Salesforce shared secret of the test apps (`salesforce_webhook_secret`).
+/// The Salesforce secret of the test apps (its own secret, apart from the signing keys).
+pub fn test_salesforce_secret_json() -> String {
+    json!({ "webhook_secret": TEST_SALESFORCE_SECRET }).to_string()
+}
+
+/// The Salesforce shared secret of the test apps (`webhook_secret`).
 pub const TEST_SALESFORCE_SECRET: &str = "test-salesforce-webhook-secret-0123456789abcdef";
 /// The Salesforce organisation the test apps accept Outbound Messages from.
 pub const TEST_SALESFORCE_ORG_ID: &str = "00D5g000004ABCDEAA";
@@ -135,6 +141,7 @@ pub fn test_config(data_dir: PathBuf) -> Config {
     c.email_from = "erp@example.com".into();
     c.public_url = "http://127.0.0.1:3000".into();
     c.salesforce_org_id = Some(TEST_SALESFORCE_ORG_ID.into());
+    c.salesforce_secret = Some(SecretSource::Inline(test_salesforce_secret_json()));
     c
 }
 
@@ -148,11 +155,16 @@ pub struct TestApp {
     /// read each other's mail.
     pub tag: String,
     data_dir: PathBuf,
+    /// Every write a request made, checked against its function's IAM policy.
+    writes: iam::WriteCheck,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        if !std::thread::panicking() {
+            self.writes.assert_clean();
+        }
     }
 }
 
@@ -168,7 +180,9 @@ impl TestApp {
         let data_dir = std::env::temp_dir().join(format!("erp-test-{tag}"));
         let mut config = test_config(data_dir.clone());
         configure(&mut config);
-        let store = fresh_store(backend).await;
+        let writes = iam::WriteCheck::default();
+        let store = fresh_store(backend).await.observe_writes(writes.observer());
+        let mut salesforce = None;
         let secrets = match backend {
             Backend::Embedded => Secrets::new(config.secrets.clone().expect("secret"), None),
             // On the emulator the signing keys come from Secrets Manager, as on AWS.
@@ -176,6 +190,15 @@ impl TestApp {
                 let sdk = moto_sdk().await;
                 let id = create_secret(&sdk, &format!("erp-test-{tag}"), &test_secret_json()).await;
                 config.secrets = Some(SecretSource::SecretsManager(id.clone()));
+                // The Salesforce secret is a secret of its own, as on AWS.
+                if let Some(SecretSource::Inline(json)) = config.salesforce_secret.clone() {
+                    let sf = create_secret(&sdk, &format!("erp-test-sf-{tag}"), &json).await;
+                    config.salesforce_secret = Some(SecretSource::SecretsManager(sf.clone()));
+                    salesforce = Some(erp_shared::secrets::SalesforceSecret::new(
+                        SecretSource::SecretsManager(sf),
+                        Some(&sdk),
+                    ));
+                }
                 Secrets::new(SecretSource::SecretsManager(id), Some(&sdk))
             }
         };
@@ -199,8 +222,12 @@ impl TestApp {
                 }
             }
         };
-        let state = erp_local::local_state(AppState::assemble(config, store, secrets, mailer));
-        let app = erp_local::router(state.clone());
+        let mut state = AppState::assemble(config, store, secrets, mailer);
+        if let Some(sf) = salesforce {
+            state = state.with_salesforce_secret(sf);
+        }
+        let state = erp_local::local_state(state);
+        let app = erp_local::router(state.clone()).layer(axum::middleware::from_fn(iam::attribute));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -229,6 +256,7 @@ impl TestApp {
             backend,
             tag,
             data_dir,
+            writes,
         }
     }
 
@@ -303,19 +331,52 @@ impl TestApp {
         (status, ct, res.bytes().await.expect("body").to_vec())
     }
 
-    /// Replaces the company settings (admin), whatever their current version.
+    /// Replaces the company settings (admin), whatever their current version. When the bank
+    /// details or the two-factor requirement change and the caller is the bootstrap admin, it
+    /// signs in again first ([`TestApp::reauth`]): such changes need a fresh sign-in.
     pub async fn put_settings(&self, admin: &str, settings: Value) -> Reply {
         let current = self.get("/api/v1/settings/company", Some(admin)).await;
         assert_eq!(current.status, StatusCode::OK, "{}", current.body);
         let etag = current.headers["etag"].to_str().unwrap().to_string();
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        let flag = |v: &Value| v["require_mfa_for_admins"].as_bool().unwrap_or(false);
+        let sensitive = text(&settings["bank_details"]) != text(&current.body["bank_details"])
+            || flag(&settings) != flag(&current.body);
+        let reauth = if sensitive
+            && self.get("/api/v1/auth/me", Some(admin)).await.body["email"] == self.email("admin")
+        {
+            Some(self.reauth(admin, ADMIN_PASSWORD, None).await)
+        } else {
+            None
+        };
+        let mut headers = vec![("if-match", etag.as_str())];
+        if let Some(r) = &reauth {
+            headers.push(("x-reauth", r.as_str()));
+        }
         self.send(
             reqwest::Method::PUT,
             "/api/v1/settings/company",
             admin,
-            &[("if-match", &etag)],
+            &headers,
             Some(settings),
         )
         .await
+    }
+
+    /// A fresh sign-in proof (`POST /auth/reauth`) for the `X-Reauth` header.
+    pub async fn reauth(&self, token: &str, password: &str, code: Option<&str>) -> String {
+        let mut body = json!({ "password": password });
+        if let Some(c) = code {
+            body["code"] = json!(c);
+        }
+        let r = self.post("/api/v1/auth/reauth", Some(token), body).await;
+        assert_eq!(r.status, StatusCode::OK, "reauth: {}", r.body);
+        r.str("reauth_token")
     }
 
     /// The company's sender address in the settings of the email-failure tests: unique per
@@ -399,6 +460,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        self.verify_email(&email, &password).await;
         let admin = self.admin_token().await;
         let id = self.user_id(&admin, &email).await;
         let r = self
@@ -411,6 +473,27 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let (token, _) = self.tokens(&email, &password).await;
         (email, token)
+    }
+
+    /// Follows the confirmation link emailed to a new registration's address and chooses
+    /// the password.
+    pub async fn verify_email(&self, email: &str, password: &str) {
+        let token = self.emailed_token(email).await;
+        let r = self
+            .post(
+                "/api/v1/auth/register/verify",
+                None,
+                json!({ "token": token, "password": password }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "verify {email}: {}", r.body);
+    }
+
+    /// Sends the outbox now, as the notifier (or the local server's drainer) does.
+    pub async fn drain_outbox(&self) -> erp_shared::email::outbox::DrainReport {
+        erp_shared::email::outbox::drain(&self.state.courier(), chrono::Utc::now().timestamp())
+            .await
+            .expect("drain the outbox")
     }
 
     /// The id of the user with this email, found through the admin's user list.

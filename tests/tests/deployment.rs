@@ -185,7 +185,12 @@ fn only_sign_in_routes_are_public() {
         .collect();
     let allowed: BTreeSet<String> = [
         "POST /api/v1/auth/register",
+        // The emailed link authenticates it.
+        "POST /api/v1/auth/register/verify",
         "POST /api/v1/auth/login",
+        // The second step of a login: the password step's challenge authenticates it.
+        "POST /api/v1/auth/login/mfa",
+        "POST /api/v1/auth/login/mfa/setup",
         "POST /api/v1/auth/refresh",
         "POST /api/v1/auth/logout",
         "POST /api/v1/auth/password-reset/request",
@@ -298,4 +303,369 @@ fn the_notifier_reads_only_outbox_inserts_and_has_a_dead_letter_queue_and_alarms
     for line in text.lines().filter(|l| l.contains(":ses:")) {
         assert!(line.contains("identity/${SesIdentity}"), "{line}");
     }
+}
+
+/// What each function may write, by partition-key prefix: (put or update, delete). Read from
+/// the code (functions/*/src and the shared modules they call). `tests/src/iam.rs` checks
+/// every write of the end-to-end tests against the template, so a write missing here fails
+/// the test that makes it; this list makes a wider grant in the template fail too.
+const WRITES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "auth",
+        &[
+            "AUDIT#",
+            "COUNTER#",
+            "LOGINIP#",
+            "LOGINLOCK#",
+            "MAILCOOLDOWN#",
+            "MFACHALLENGE#",
+            "OUTBOX#",
+            "REAUTH#",
+            "REGISTRATION#",
+            "RESET#",
+            "SESSION#",
+            "USER#",
+            "USEREMAIL#",
+        ],
+        &[
+            "LOGINLOCK#",
+            "MFACHALLENGE#",
+            "REGISTRATION#",
+            "RESET#",
+            "USER#",
+        ],
+    ),
+    (
+        "users",
+        &[
+            "AUDIT#",
+            "COUNTER#",
+            "LOGINLOCK#",
+            "OUTBOX#",
+            "RESET#",
+            "SETTINGS#",
+            "USER#",
+            "USEREMAIL#",
+        ],
+        &["SETTINGS#", "USER#", "USEREMAIL#"],
+    ),
+    ("customers", &["AUDIT#", "CUSTOMER#"], &[]),
+    (
+        "products",
+        &["AUDIT#", "PRODUCT#", "PRODUCTSKU#"],
+        &["PRODUCTSKU#"],
+    ),
+    ("audit", &[], &[]),
+    (
+        "orders",
+        &["AUDIT#", "INVOICE#", "ORDER#", "OUTBOX#", "STATS#"],
+        &[],
+    ),
+    (
+        "invoices",
+        &["AUDIT#", "COUNTER#", "INVOICE#", "OUTBOX#", "STATS#"],
+        &[],
+    ),
+    (
+        "payments",
+        &["AUDIT#", "IDEMP#", "INVOICE#", "OUTBOX#", "STATS#"],
+        // Reversing a payment removes it (payments live in their invoice's partition).
+        &["INVOICE#"],
+    ),
+    ("dashboard", &[], &[]),
+    (
+        "salesforce",
+        &[
+            "AUDIT#",
+            "CUSTOMER#",
+            "EXTID#",
+            "INBOUND#",
+            "ORDER#",
+            "PRODUCT#",
+            "PRODUCTSKU#",
+            "STATS#",
+        ],
+        &["PRODUCTSKU#"],
+    ),
+    ("notifier", &["OUTBOX#"], &[]),
+    (
+        "reminders",
+        &["AUDIT#", "INVOICE#", "OUTBOX#", "STATS#"],
+        &[],
+    ),
+];
+
+const WRITE_ACTIONS: &[&str] = &[
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+];
+
+/// The prefixes an Allow statement grants `action` on, as `X#` (from `X#*`).
+fn granted(f: &erp_tests::iam::Function, action: &str) -> BTreeSet<String> {
+    f.dynamodb_statements()
+        .filter(|s| s.effect == erp_tests::iam::Effect::Allow && s.names_action(action))
+        .flat_map(|s| {
+            let c = s.leading_keys.as_ref().unwrap_or_else(|| {
+                panic!(
+                    "{}: {action} without a dynamodb:LeadingKeys condition",
+                    f.binary
+                )
+            });
+            c.patterns.iter().map(|p| {
+                p.strip_suffix('*')
+                    .filter(|p| p.ends_with('#') && !p.contains(['*', '?']))
+                    .unwrap_or_else(|| panic!("{}: pattern {p:?} is not PREFIX#*", f.binary))
+                    .to_string()
+            })
+        })
+        .collect()
+}
+
+/// Every function's DynamoDB statements: reads on the table and its indexes without key
+/// limits; writes only on the table, only on the key prefixes its code writes (and deletes
+/// only where its code deletes); and an explicit Deny of any change to an audit record.
+#[test]
+fn each_function_writes_only_its_key_prefixes_and_never_changes_the_audit_trail() {
+    let t = erp_tests::iam::Template::load();
+    let declared: BTreeSet<&str> = WRITES.iter().map(|(b, _, _)| *b).collect();
+    let in_template: BTreeSet<&str> = t.functions.iter().map(|f| f.binary.as_str()).collect();
+    assert_eq!(
+        declared, in_template,
+        "every function of template.yaml declares its writes in WRITES"
+    );
+    let set = |l: &[&str]| l.iter().map(|p| p.to_string()).collect::<BTreeSet<_>>();
+    for (binary, writes, deletes) in WRITES {
+        let f = t.function(binary);
+        for s in f.dynamodb_statements() {
+            let writes_something = WRITE_ACTIONS.iter().any(|a| s.names_action(a));
+            if s.effect == erp_tests::iam::Effect::Allow && writes_something {
+                assert!(
+                    !s.names_action("dynamodb:BatchWriteItem")
+                        && !s.names_action("dynamodb:PartiQLUpdate"),
+                    "{binary}: no batch writes or PartiQL (the store never makes them)"
+                );
+                assert!(
+                    s.on_table() && !s.on_indexes() && s.resources.len() == 1,
+                    "{binary}: writes go to the table only ({:?})",
+                    s.resources
+                );
+                let c = s.leading_keys.as_ref().unwrap_or_else(|| {
+                    panic!("{binary}: write statement {:?} without LeadingKeys", s.sid)
+                });
+                assert_eq!(c.operator, "ForAllValues:StringLike", "{binary}");
+            }
+            if s.effect == erp_tests::iam::Effect::Allow && !writes_something {
+                assert!(
+                    s.leading_keys.is_none() && s.on_table() && s.on_indexes(),
+                    "{binary}: reads of the table and every index, kept apart from writes"
+                );
+            }
+        }
+        assert_eq!(
+            granted(f, "dynamodb:PutItem"),
+            set(writes),
+            "{binary}: PutItem prefixes"
+        );
+        assert_eq!(
+            granted(f, "dynamodb:UpdateItem"),
+            set(writes),
+            "{binary}: UpdateItem prefixes"
+        );
+        assert_eq!(
+            granted(f, "dynamodb:DeleteItem"),
+            set(deletes),
+            "{binary}: DeleteItem prefixes"
+        );
+        // Reads work everywhere, writes only where declared.
+        for pk in [
+            "USER#1",
+            "AUDIT#customer#1",
+            "SETTINGS#company",
+            "STATS#2026-01-01",
+        ] {
+            assert!(f.allows("dynamodb:GetItem", pk), "{binary} reads {pk}");
+            assert!(f.allows("dynamodb:Query", pk), "{binary} queries {pk}");
+        }
+        assert!(
+            f.dynamodb_statements()
+                .any(|s| s.names_action("dynamodb:Query") && s.on_indexes()),
+            "{binary}: index queries"
+        );
+        assert!(!f.allows("dynamodb:PutItem", "NOSUCHPREFIX#1"), "{binary}");
+        // The audit trail: written once by the functions that audit, never changed.
+        let audit = "AUDIT#invoice#42";
+        assert_eq!(
+            f.allows("dynamodb:PutItem", audit),
+            writes.contains(&"AUDIT#"),
+            "{binary}"
+        );
+        let deny = f
+            .dynamodb_statements()
+            .find(|s| s.effect == erp_tests::iam::Effect::Deny)
+            .unwrap_or_else(|| panic!("{binary}: an explicit Deny on audit records"));
+        for action in [
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        ] {
+            assert!(deny.names_action(action), "{binary}: Deny {action}");
+            assert!(
+                !f.allows(action, audit),
+                "{binary} may not {action} {audit}"
+            );
+        }
+        assert!(deny.on_table(), "{binary}");
+        assert_eq!(
+            deny.leading_keys
+                .as_ref()
+                .map(|c| (c.operator.as_str(), c.patterns.clone())),
+            Some(("ForAnyValue:StringLike", vec!["AUDIT#*".to_string()])),
+            "{binary}: the Deny covers every audit partition"
+        );
+        assert!(
+            erp_shared::store::keys::audit_partition("customer", "1").starts_with("AUDIT#")
+                && !erp_shared::store::keys::audit_by_actor("u1").starts_with("AUDIT#"),
+            "AUDIT#* is exactly the audit records"
+        );
+        // Even if someone later grants everything, the Deny still holds.
+        let mut widened = f.clone();
+        widened.statements.push(erp_tests::iam::Statement {
+            sid: None,
+            effect: erp_tests::iam::Effect::Allow,
+            actions: vec!["dynamodb:*".into()],
+            resources: vec![erp_tests::iam::TABLE_RESOURCE.into()],
+            leading_keys: None,
+        });
+        assert!(!widened.allows("dynamodb:UpdateItem", audit), "{binary}");
+        assert!(!widened.allows("dynamodb:DeleteItem", audit), "{binary}");
+        assert!(widened.allows("dynamodb:UpdateItem", "USER#1"), "{binary}");
+    }
+}
+
+/// The Salesforce secret is its own secret: only the salesforce function is told where it
+/// is and may read it, and the salesforce function (public, signed webhooks) cannot read the
+/// token signing keys. Every other API function reads the signing keys to verify tokens.
+#[test]
+fn only_the_salesforce_function_reads_the_salesforce_secret() {
+    let t = erp_tests::iam::Template::load();
+    assert_eq!(
+        t.raw["Resources"]["SalesforceSecret"]["Type"].as_str(),
+        Some("AWS::SecretsManager::Secret")
+    );
+    assert!(
+        t.raw["Globals"]["Function"]["Environment"]["Variables"]
+            .get("ERP_SALESFORCE_SECRET_ID")
+            .is_none(),
+        "not a global variable"
+    );
+    let reads = |f: &erp_tests::iam::Function, secret: &str| {
+        f.statements.iter().any(|s| {
+            s.effect == erp_tests::iam::Effect::Allow
+                && s.names_action("secretsmanager:GetSecretValue")
+                && s.resources.iter().any(|r| r == &format!("!Ref {secret}"))
+        })
+    };
+    for f in &t.functions {
+        let is_salesforce = f.binary == "salesforce";
+        assert_eq!(reads(f, "SalesforceSecret"), is_salesforce, "{}", f.binary);
+        assert_eq!(
+            f.environment
+                .iter()
+                .any(|v| v == "ERP_SALESFORCE_SECRET_ID"),
+            is_salesforce,
+            "{}",
+            f.binary
+        );
+        let verifies_tokens = !f.routes.is_empty() && !is_salesforce;
+        assert_eq!(reads(f, "AppSecret"), verifies_tokens, "{}", f.binary);
+        assert!(
+            !f.statements
+                .iter()
+                .any(|s| s.names_action("secretsmanager:GetSecretValue")
+                    && s.resources.iter().any(|r| r.contains('*'))),
+            "{}: secrets by name, never a wildcard",
+            f.binary
+        );
+    }
+    // Nothing in the salesforce function's routes needs a token.
+    assert!(
+        erp_salesforce::routes()
+            .specs()
+            .iter()
+            .all(|s| s.access == Access::Public)
+    );
+}
+
+/// CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key (its
+/// key policy cannot grant CloudWatch anything): the alarm topic is unencrypted, or uses a
+/// customer-managed key of this template whose policy lets CloudWatch use it. Every alarm
+/// notifies that topic, and the template says why it is encrypted the way it is.
+#[test]
+fn alarms_can_publish_to_their_topic() {
+    let t = erp_tests::iam::Template::load();
+    let topic = &t.raw["Resources"]["AlarmTopic"];
+    assert_eq!(topic["Type"].as_str(), Some("AWS::SNS::Topic"));
+    let key = &topic["Properties"]["KmsMasterKeyId"];
+    if !key.is_null() {
+        let text = erp_tests::iam::text(key);
+        assert!(
+            !text.contains("alias/aws/"),
+            "the AWS-managed key ({text}) drops CloudWatch alarms"
+        );
+        let name = text
+            .trim_start_matches("!Ref ")
+            .trim_start_matches("!GetAtt ")
+            .trim_end_matches(".Arn");
+        let kms = &t.raw["Resources"][name];
+        assert_eq!(
+            kms["Type"].as_str(),
+            Some("AWS::KMS::Key"),
+            "a customer-managed key of this template"
+        );
+        let allows_cloudwatch = kms["Properties"]["KeyPolicy"]["Statement"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .any(|s| {
+                s["Effect"].as_str() == Some("Allow")
+                    && erp_tests::iam::text(&s["Principal"]["Service"])
+                        .contains("cloudwatch.amazonaws.com")
+                    && {
+                        let a = erp_tests::iam::text(&s["Action"]);
+                        a.contains("kms:Decrypt") && a.contains("kms:GenerateDataKey")
+                    }
+            });
+        assert!(allows_cloudwatch, "the key policy lets CloudWatch encrypt");
+    }
+    for (name, alarm) in resources_of_type(&t.raw, "AWS::CloudWatch::Alarm") {
+        let actions: Vec<String> = alarm["Properties"]["AlarmActions"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(erp_tests::iam::text)
+            .collect();
+        assert_eq!(actions, ["!Ref AlarmTopic"], "{name}");
+    }
+    let source = std::fs::read_to_string(erp_tests::iam::template_path()).unwrap();
+    let lines: Vec<&str> = source.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "  AlarmTopic:")
+        .expect("AlarmTopic");
+    let comment: Vec<&str> = lines[..at]
+        .iter()
+        .rev()
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .copied()
+        .collect();
+    let comment = comment.join(" ");
+    assert!(
+        comment.contains("alias/aws/sns") && comment.contains("CloudWatch"),
+        "a comment above AlarmTopic says why it is encrypted as it is"
+    );
 }

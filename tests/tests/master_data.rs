@@ -602,7 +602,21 @@ async fn the_audit_trail_shows_who_changed_what(backend: Backend) {
             .count(),
         5
     );
-    assert!(sid_actions.contains(&"user.locked"));
+    assert!(sid_actions.contains(&"user.approved"));
+    // The sixth is refused before the password is checked, and that is audited too.
+    app.login(&app.email("sid"), "wrong-passphrase-123")
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts");
+    let tried = all_pages(
+        &app,
+        &admin,
+        &format!(
+            "/api/v1/audit?entity_type=login&entity_id={}",
+            app.email("sid")
+        ),
+    )
+    .await;
+    assert!(tried.iter().any(|r| r["action"] == "user.login_throttled"));
     assert!(sid_actions.contains(&"user.approved"));
 
     // Only managers and admins read the trail; nobody can change it.

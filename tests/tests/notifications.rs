@@ -172,7 +172,11 @@ async fn company_settings_are_admin_only_versioned_validated_and_audited(backend
     let (status, ct, logo) = app.bytes("/api/v1/settings/company/logo", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ct, "image/png");
-    assert_eq!(logo, png_logo(120, 40));
+    // Stored re-encoded (an opaque logo loses its alpha channel), with the same pixels.
+    let stored = image::load_from_memory(&logo).expect("the stored logo decodes");
+    let uploaded = image::load_from_memory(&png_logo(120, 40)).unwrap();
+    assert_eq!(stored.color(), image::ColorType::Rgb8);
+    assert_eq!(stored.to_rgba8(), uploaded.to_rgba8());
     // Absent logo keeps it; null removes it.
     let kept = ok(
         app.put_settings(&admin, json!({"legal_name": "Northwind Traders Ltd"}))
@@ -206,6 +210,172 @@ async fn company_settings_are_admin_only_versioned_validated_and_audited(backend
         !audit.to_string().contains("iVBOR"),
         "the logo image is never copied into the audit trail"
     );
+}
+
+/// CRC-32 of PNG chunks (bitwise; fixtures only).
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                0xEDB8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A small valid PNG whose header then claims `width` x `height` at `depth` bits of RGBA
+/// (CRC fixed): a decompression bomb as a decoder first sees it.
+fn png_claiming(width: u32, height: u32, depth: u8) -> Vec<u8> {
+    let mut png = png_logo(8, 8);
+    // Signature (8), IHDR length (4), "IHDR" at 12..16, its data at 16..29, CRC at 29..33.
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    png[24] = depth;
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+/// A 300 x 100 JPEG photo with an EXIF segment: orientation 6 (turn 90° clockwise) and a
+/// description holding `secret`.
+fn jpeg_with_exif(secret: &[u8]) -> Vec<u8> {
+    let photo = image::RgbImage::from_fn(300, 100, |x, y| {
+        image::Rgb([(x % 256) as u8, (y * 2) as u8, 40])
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::from(photo)
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let jpeg = jpeg.into_inner();
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x02".to_vec();
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
+    tiff.extend_from_slice(&[0x01, 0x0E, 0, 2]);
+    tiff.extend_from_slice(&(secret.len() as u32 + 1).to_be_bytes());
+    tiff.extend_from_slice(&38u32.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(secret);
+    tiff.push(0);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&(tiff.len() as u16 + 8).to_be_bytes());
+    out.extend_from_slice(b"Exif\x00\x00");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn a_logo_is_prepared_once_at_upload_and_bombs_are_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin_token().await;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+
+    // 4096 x 4096 (64 MiB of pixels) in a small file: stored downscaled to the logo box.
+    let big = png_logo(4096, 4096);
+    assert!(big.len() < 256 * 1024, "{} bytes", big.len());
+    let saved = ok(
+        app.put_settings(
+            &admin,
+            json!({"legal_name": "Northwind Traders Ltd", "logo": b64(&big)}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(saved["logo"]["format"], "png");
+    assert_eq!(
+        (
+            saved["logo"]["width"].as_u64(),
+            saved["logo"]["height"].as_u64()
+        ),
+        (Some(240), Some(240))
+    );
+    let (status, ct, stored) = app.bytes("/api/v1/settings/company/logo", &admin).await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/png"));
+    assert_eq!(saved["logo"]["bytes"].as_u64(), Some(stored.len() as u64));
+    eprintln!(
+        "a {} byte 4096 x 4096 PNG is stored as {} bytes",
+        big.len(),
+        stored.len()
+    );
+    let decoded = image::load_from_memory(&stored).expect("the stored logo decodes");
+    assert_eq!((decoded.width(), decoded.height()), (240, 240));
+
+    // The PDF embeds the stored logo as it is prepared.
+    let c = customer(&app, &admin, "Fabrikam Holdings", None).await;
+    let invoice = issued_invoice(&app, &admin, &c, lines(2), json!({})).await;
+    let id = invoice["id"].as_str().unwrap();
+    let (status, _, pdf) = app
+        .bytes(&format!("/api/v1/invoices/{id}/pdf"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        contains(&pdf, b"/Im1") && contains(&pdf, b"/Width 240"),
+        "logo in the PDF"
+    );
+    assert!(pdf_text(&pdf).contains("Fabrikam Holdings"));
+
+    // A JPEG comes back without its EXIF segment, turned the way it said.
+    let photo = jpeg_with_exif(b"GPS 51.5074N 0.1278W");
+    assert!(contains(&photo, b"Exif") && contains(&photo, b"GPS 51.5074N"));
+    let saved = ok(
+        app.put_settings(
+            &admin,
+            json!({"logo": format!("data:image/jpeg;base64,{}", b64(&photo))}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(saved["logo"]["format"], "jpeg");
+    assert_eq!(
+        (
+            saved["logo"]["width"].as_u64(),
+            saved["logo"]["height"].as_u64()
+        ),
+        (Some(80), Some(240))
+    );
+    let (_, ct, stored) = app.bytes("/api/v1/settings/company/logo", &admin).await;
+    assert_eq!(ct, "image/jpeg");
+    assert!(!contains(&stored, b"Exif"), "EXIF removed");
+    assert!(!contains(&stored, b"GPS 51.5074N"), "EXIF removed");
+    let (status, _, pdf) = app
+        .bytes(&format!("/api/v1/invoices/{id}/pdf"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        contains(&pdf, b"/DCTDecode") && contains(&pdf, &stored),
+        "the JPEG embedded as stored"
+    );
+
+    // Bombs: refused from the header with a field error, never a server error; the logo stays.
+    for (bomb, message) in [
+        (png_claiming(65535, 65535, 8), "at most 4096 x 4096 pixels"),
+        (png_claiming(4096, 4096, 16), "too large once decoded"),
+    ] {
+        let reply = app.put_settings(&admin, json!({"logo": b64(&bomb)})).await;
+        reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(reply.error_fields(), vec!["logo"], "{}", reply.body);
+        assert!(
+            reply.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{}",
+            reply.body
+        );
+    }
+    let current = ok(
+        app.get("/api/v1/settings/company", Some(&admin)).await,
+        StatusCode::OK,
+    );
+    assert_eq!(current["logo"]["format"], "jpeg");
 }
 
 async fn a_sent_invoice_arrives_with_its_pdf(backend: Backend) {
@@ -504,6 +674,7 @@ async fn a_failed_send_is_retried_and_arrives_once(backend: Backend) {
 
 on_both_backends!(
     company_settings_are_admin_only_versioned_validated_and_audited,
+    a_logo_is_prepared_once_at_upload_and_bombs_are_refused,
     a_sent_invoice_arrives_with_its_pdf,
     a_500_line_invoice_pdf_paginates_with_headers_and_page_numbers,
     order_confirmations_and_payment_receipts_reach_the_customer,

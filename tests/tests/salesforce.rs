@@ -709,29 +709,46 @@ on_both_backends!(
     product_and_order_events_create_a_product_and_a_priced_draft_order,
     outbound_messages_apply_each_notification_once,
     concurrent_deliveries_have_one_effect_and_the_newest_change_wins,
+    without_its_secret_the_integration_is_a_404,
 );
 
-/// Without the shared secret (or the organisation id) both routes answer 503 and write
-/// nothing. The embedded backend's secret comes from the configuration, so it can be left out.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_secret_the_routes_are_unavailable() {
-    let app = TestApp::start_with(Backend::Embedded, |c| {
+/// Without the Salesforce secret (or, for Outbound Messages, the organisation id) both
+/// routes answer 404 `salesforce-not-configured` as problem+json (a client error, never a
+/// 5xx) and write nothing. A `salesforce_webhook_secret` left in the signing-key secret (where
+/// it used to live) does not turn the integration on: the two secrets are separate (on the
+/// embedded backend; on the emulator the harness puts the signing keys in Secrets Manager).
+async fn without_its_secret_the_integration_is_a_404(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| {
+        c.salesforce_secret = None;
         c.secrets = Some(erp_shared::config::SecretSource::Inline(
-            json!({"kid": "k", "signing_key": "test-signing-key-0123456789abcdefghijklmnop"})
-                .to_string(),
+            json!({
+                "kid": "k",
+                "signing_key": "test-signing-key-0123456789abcdefghijklmnop",
+                "salesforce_webhook_secret": TEST_SALESFORCE_SECRET,
+            })
+            .to_string(),
         ));
     })
     .await;
     send(&app, ACCOUNT_CREATED)
         .await
-        .assert_problem(StatusCode::SERVICE_UNAVAILABLE, "salesforce-not-configured");
+        .assert_problem(StatusCode::NOT_FOUND, "salesforce-not-configured");
     let r = post_xml(&app, Some(&key()), OUTBOUND_MESSAGE).await;
-    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.content_type, "application/problem+json");
-
-    let app = TestApp::start_with(Backend::Embedded, |c| c.salesforce_org_id = None).await;
-    let r = post_xml(&app, Some(&key()), OUTBOUND_MESSAGE).await;
-    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let p: Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(p["type"], "/problems/salesforce-not-configured");
+    let r = post_xml(&app, None, "not even xml").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     let admin = app.admin_token().await;
     assert!(items(&app, &admin, "/api/v1/customers").await.is_empty());
+
+    let app = TestApp::start_with(backend, |c| c.salesforce_org_id = None).await;
+    let r = post_xml(&app, Some(&key()), OUTBOUND_MESSAGE).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.content_type, "application/problem+json");
+    // Events need no organisation id: they still work.
+    assert_eq!(ok(&app, ACCOUNT_CREATED).await["status"], "created");
+    let admin = app.admin_token().await;
+    assert_eq!(items(&app, &admin, "/api/v1/customers").await.len(), 1);
 }

@@ -1,6 +1,12 @@
 //! Function `auth`: registration, login, token refresh and logout, the caller's profile and
 //! password reset.
 
+mod account;
+mod credentials;
+mod mfa;
+mod my_sessions;
+mod password_change;
+mod reauth;
 mod sessions;
 
 use axum::extract::State;
@@ -8,7 +14,6 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use erp_shared::accounts::{self, TokenPurpose};
@@ -21,8 +26,9 @@ use erp_shared::domain::{Email, UserStatus};
 use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::{ApiRouter, Json};
+use erp_shared::login_throttle;
 use erp_shared::state::AppState;
-use erp_shared::store::{Condition, Update, WriteOp, keys, table};
+use erp_shared::store::{Condition, WriteOp, keys};
 
 /// The routes of this function.
 pub fn routes() -> ApiRouter {
@@ -32,6 +38,12 @@ pub fn routes() -> ApiRouter {
             "/api/v1/auth/register",
             Access::Public,
             register,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/register/verify",
+            Access::Public,
+            verify_registration,
         )
         .route(Method::POST, "/api/v1/auth/login", Access::Public, login)
         .route(
@@ -60,18 +72,30 @@ pub fn routes() -> ApiRouter {
             Access::Public,
             openapi_json,
         )
+        .merge(account::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(register, login, refresh, logout, me, reset_request, reset_confirm),
+    paths(
+        register,
+        verify_registration,
+        login,
+        refresh,
+        logout,
+        me,
+        reset_request,
+        reset_confirm
+    ),
     components(schemas(ProblemBody, FieldError, Permission))
 )]
 struct ApiDoc;
 
 /// This function's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(account::ApiDoc::openapi());
+    doc
 }
 
 async fn openapi_json(State(state): State<AppState>) -> Response {
@@ -82,21 +106,9 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Failed logins before an account is locked.
-pub const LOCK_AFTER_FAILURES: i64 = 5;
-/// First lock lasts a minute, doubling with each further failure, up to an hour.
-pub fn lock_secs(failures: i64) -> i64 {
-    if failures < LOCK_AFTER_FAILURES {
-        0
-    } else {
-        (60i64 << (failures - LOCK_AFTER_FAILURES).min(6)).min(3600)
-    }
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     pub email: String,
-    pub password: String,
     pub name: String,
 }
 
@@ -115,14 +127,14 @@ fn validate(errors: &mut Vec<FieldError>, field: &str, r: Result<(), String>) {
     }
 }
 
-/// Register an account. It stays `pending` until an admin approves it and assigns a role;
-/// the body cannot choose a role.
+/// Register an account. A link to confirm the address is emailed; once confirmed, the account
+/// stays `pending` until an admin approves it and assigns a role. The body cannot choose a
+/// role, and the answer is the same whether or not the address has an account.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 202, body = Accepted), (status = 403, body = ProblemBody, description = "registration is closed"),
               (status = 422, body = ProblemBody)))]
 async fn register(
     State(state): State<AppState>,
-    actor: Actor,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
     if state.config.registration == RegistrationMode::Closed {
@@ -144,18 +156,100 @@ async fn register(
         "name",
         name.as_ref().map(|_| ()).map_err(|e| e.to_string()),
     );
-    let email_str = email.as_ref().ok().map(Email::as_str);
-    validate(
-        &mut errors,
-        "password",
-        password::weakness(&req.password, email_str).map_or(Ok(()), Err),
-    );
-    let (Ok(email), Ok(name), true) = (email, name, errors.is_empty()) else {
+    let (Ok(email), Ok(name)) = (email, name) else {
         return Err(Problem::validation(errors));
     };
+    // No claim on the address until its owner confirms it: the registration holds no email
+    // guard, so it cannot block the real owner or an invitation, and it expires. The
+    // password is chosen with the emailed link, so whoever registered someone else's
+    // address learns nothing that would let them in.
+    let registration = accounts::Registration::new(email, name);
+    let message = templates::verify_email(
+        &state.brand().await?,
+        registration.email.as_str(),
+        &registration.name,
+        &state.config.public_url,
+        &registration.id,
+    );
+    let (outbox_id, outbox_op) = outbox::enqueue("verify_email", message)?;
+    let now = Utc::now().timestamp();
+    let ops = vec![
+        accounts::mail_cooldown_op("register", &registration.email, now)?,
+        registration.put_op()?,
+        outbox_op,
+    ];
+    match state.store.transact(ops).await {
+        Ok(()) => {
+            tracing::info!(registration_id = %registration.id, "registration waiting for its address to be confirmed");
+            state.deliver_now(&[outbox_id]).await;
+        }
+        // A confirmation went to this address a moment ago: that link still works.
+        Err(e) if e.failed_op(0) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: "verification-sent",
+            detail: "Check your inbox: confirm the address with the link we sent, then an administrator will review the registration.",
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    /// The token from the emailed confirmation link.
+    pub token: String,
+    /// The password of the new account.
+    pub password: String,
+}
+
+/// Confirm a registration's address with the emailed link and choose the password. The account
+/// then waits, `pending`, for an administrator's approval.
+#[utoipa::path(post, path = "/api/v1/auth/register/verify", tag = "auth", request_body = VerifyRequest,
+    responses((status = 200, body = Accepted), (status = 400, body = ProblemBody, description = "invalid or expired link"),
+              (status = 422, body = ProblemBody, description = "weak password"),
+              (status = 409, body = ProblemBody, description = "the address already has an account")))]
+async fn verify_registration(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(req): Json<VerifyRequest>,
+) -> ApiResult<Json<Accepted>> {
+    let invalid = || {
+        Problem::bad_request(
+            "invalid-token",
+            "The link is invalid, expired or already used.",
+        )
+    };
+    let (token_hash, token) = accounts::find_token(&state.store, &req.token)
+        .await?
+        .filter(|(_, t)| t.purpose == TokenPurpose::VerifyEmail)
+        .ok_or_else(invalid)?;
+    let registration = accounts::get_registration(&state.store, &token.subject)
+        .await?
+        .ok_or_else(invalid)?;
+    if let Some(w) = password::weakness(&req.password, Some(registration.email.as_str())) {
+        return Err(Problem::field("password", w));
+    }
     let hash = password::hash_async(req.password).await;
-    let user = accounts::new_user(email, name, None, UserStatus::Pending, Some(hash));
+    let user = accounts::new_user(
+        registration.email,
+        registration.name,
+        None,
+        UserStatus::Pending,
+        Some(hash),
+    );
     let mut ops = accounts::create_user_ops(&user)?;
+    let token_op = ops.len();
+    ops.push(WriteOp::Delete {
+        key: keys::reset_token(&token_hash),
+        condition: Some(Condition::Exists),
+    });
+    ops.push(WriteOp::Delete {
+        key: keys::registration(&registration.id),
+        condition: None,
+    });
     ops.push(audit::record(
         &actor,
         "user.registered",
@@ -164,19 +258,21 @@ async fn register(
         audit::diff(None, Some(&user)),
     )?);
     match state.store.transact(ops).await {
-        Ok(()) => tracing::info!(user_id = %user.id, "registration pending approval"),
-        // Taken email: answer exactly as for a new one, so registration reveals no accounts.
-        Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {}
+        Ok(()) => tracing::info!(user_id = %user.id, "registration confirmed, pending approval"),
+        Err(e) if e.failed_op(token_op) => return Err(invalid()),
+        // The mailbox's owner has an account already (invited, or registered before).
+        Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {
+            return Err(Problem::conflict(
+                "email-taken",
+                "This address already has an account: sign in, or reset the password.",
+            ));
+        }
         Err(e) => return Err(e.into()),
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            status: "pending",
-            detail: "An administrator will review the registration.",
-        }),
-    )
-        .into_response())
+    Ok(Json(Accepted {
+        status: "pending",
+        detail: "Address confirmed. An administrator will review the registration.",
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -196,45 +292,23 @@ pub struct TokenResponse {
 
 /// Log in with email and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ProblemBody, description = "wrong email or password"),
+    responses((status = 200, body = mfa::LoginAnswer, description = "the tokens, or a challenge for the second factor (`mfa`: `totp` or `setup`)"), (status = 401, body = ProblemBody, description = "wrong email or password"),
               (status = 403, body = ProblemBody, description = "account pending, rejected or deactivated"),
-              (status = 429, body = ProblemBody, description = "account temporarily locked")))]
+              (status = 429, body = ProblemBody, description = "too many attempts from this network (see login throttling in the README)")))]
 async fn login(
     State(state): State<AppState>,
     actor: Actor,
+    client: sessions::ClientInfo,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> ApiResult<Json<mfa::LoginAnswer>> {
     let Ok(email) = Email::parse(&req.email) else {
         password::verify_async(req.password, None).await;
         return Err(Problem::invalid_credentials());
     };
-    let now = Utc::now().timestamp();
-    let lock_key = keys::login_lock(email.as_str());
-    let found = state
-        .store
-        .batch_get(&[keys::user_email(email.as_str()), lock_key.clone()])
-        .await?;
-    let lock = found
-        .iter()
-        .find(|i| i.get(table::PK).and_then(Value::as_str) == Some(lock_key.pk.as_str()));
-    if let Some(until) = lock
-        .and_then(|l| l.get("locked_until"))
-        .and_then(Value::as_i64)
-        .filter(|u| *u > now)
-    {
-        return Err(Problem::too_many(
-            "account-locked",
-            "Too many failed logins: the account is locked for a while. Try again later or reset the password.",
-            (until - now) as u64,
-        ));
-    }
-    let guard = found
-        .iter()
-        .find(|i| i.get(table::PK).and_then(Value::as_str) != Some(lock_key.pk.as_str()));
-    let user = match guard.and_then(accounts::guard_user_id) {
-        Some(id) => accounts::get_user(&state.store, id).await?,
-        None => None,
-    };
+    let address = credentials::address(&actor);
+    // Counted before the password is checked: concurrent guesses each take a token.
+    credentials::throttle(&state, email.as_str(), &actor).await?;
+    let user = accounts::find_by_email(&state.store, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = password::verify_async(req.password, stored).await;
     if !password_ok {
@@ -243,46 +317,16 @@ async fn login(
             Some(u) => ("user", u.id.clone()),
             None => ("login", email.to_string()),
         };
-        let updated = state
+        state
             .store
-            .update(
-                &lock_key,
-                vec![
-                    Update::add("failures", 1),
-                    Update::set(table::TTL, now + 86_400),
-                ],
-                None,
-            )
-            .await?;
-        let failures = updated.get("failures").and_then(Value::as_i64).unwrap_or(1);
-        let secs = lock_secs(failures);
-        let mut ops = vec![audit::record(
-            &actor,
-            "user.login_failed",
-            entity_type,
-            &entity_id,
-            Vec::new(),
-        )?];
-        if secs > 0 {
-            ops.push(WriteOp::Update {
-                key: lock_key.clone(),
-                updates: vec![Update::set("locked_until", now + secs)],
-                condition: None,
-            });
-            ops.push(audit::record(
+            .transact(vec![audit::record(
                 &actor,
-                "user.locked",
+                "user.login_failed",
                 entity_type,
                 &entity_id,
                 Vec::new(),
-            )?);
-            tracing::warn!(
-                failures,
-                lock_secs = secs,
-                "login locked after repeated failures"
-            );
-        }
-        state.store.transact(ops).await?;
+            )?])
+            .await?;
         return Err(Problem::invalid_credentials());
     }
     // A password only verifies against a stored user.
@@ -308,10 +352,14 @@ async fn login(
             ));
         }
     }
+    // With two-factor sign-in on (or required of an admin), a challenge instead of tokens.
+    if let Some(challenge) = mfa::second_step(&state, &user).await? {
+        return Ok(Json(mfa::LoginAnswer::SecondFactor(challenge)));
+    }
     let role = user
         .role
         .ok_or_else(|| Problem::internal("active user without a role"))?;
-    let (refresh_token, session_op) = sessions::start(&user)?;
+    let (refresh_token, session_op) = sessions::start(&user, &client)?;
     let mut ops = vec![
         session_op,
         audit::record(
@@ -322,12 +370,7 @@ async fn login(
             Vec::new(),
         )?,
     ];
-    if lock.is_some() {
-        ops.push(WriteOp::Delete {
-            key: lock_key,
-            condition: None,
-        });
-    }
+    ops.extend(login_throttle::success_ops(email.as_str(), &address));
     state.store.transact(ops).await?;
     let access_token = state
         .tokens
@@ -335,12 +378,12 @@ async fn login(
         .await
         .map_err(Problem::internal)?;
     tracing::info!(user_id = %user.id, "login");
-    Ok(Json(TokenResponse {
+    Ok(Json(mfa::LoginAnswer::Tokens(TokenResponse {
         access_token,
         refresh_token,
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
-    }))
+    })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -417,7 +460,8 @@ pub struct ResetRequest {
     pub email: String,
 }
 
-/// Ask for a password-reset email. Always 202, whether or not the address has an account.
+/// Ask for a password-reset email. Always 202, whether or not the address has an account;
+/// at most one email per address every 15 minutes.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/request", tag = "auth", request_body = ResetRequest,
     responses((status = 202, body = Accepted)))]
 async fn reset_request(
@@ -433,44 +477,37 @@ async fn reset_request(
         }),
     )
         .into_response();
-    // Read before the account lookup, so known and unknown addresses cost the same reads.
-    let brand = state.brand().await?;
     let Ok(email) = Email::parse(&req.email) else {
         return Ok(accepted);
     };
-    let Some(user) = accounts::find_by_email(&state.store, &email).await? else {
-        return Ok(accepted);
-    };
-    if user.status != UserStatus::Active {
-        return Ok(accepted);
-    }
-    let (token, token_op) = accounts::one_time_token(
-        TokenPurpose::PasswordReset,
-        &user.id,
-        accounts::RESET_TTL_SECS,
-    )?;
+    // The same work whatever the address: one message queued (at most one per cooldown),
+    // never sent from here. The sender looks the account up and mints the link; for an
+    // address without an active account it sends nothing.
     let message = templates::password_reset(
-        &brand,
-        user.email.as_str(),
-        &user.name,
+        &state.brand().await?,
+        email.as_str(),
         &state.config.public_url,
-        &token,
-        accounts::RESET_TTL_SECS / 60,
     );
-    let (outbox_id, outbox_op) = outbox::enqueue("password_reset", message)?;
-    let audit_op = audit::record(
-        &actor,
-        "user.password_reset_requested",
-        "user",
-        &user.id,
-        Vec::new(),
-    )?;
-    state
-        .store
-        .transact(vec![token_op, outbox_op, audit_op])
-        .await?;
-    tracing::info!(user_id = %user.id, "password reset requested");
-    state.deliver_now(&[outbox_id]).await;
+    let (_, outbox_op) = outbox::enqueue("password_reset", message)?;
+    let now = Utc::now().timestamp();
+    let ops = vec![
+        accounts::mail_cooldown_op("reset", &email, now)?,
+        outbox_op,
+        audit::record(
+            &actor,
+            "user.password_reset_requested",
+            "login",
+            email.as_str(),
+            Vec::new(),
+        )?,
+    ];
+    match state.store.transact(ops).await {
+        Ok(()) => tracing::info!("password reset queued"),
+        Err(e) if e.failed_op(0) => {
+            tracing::info!("password reset within the cooldown: not queued")
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(accepted)
 }
 
@@ -500,12 +537,13 @@ async fn reset_confirm(
     let (hash, token) = accounts::find_token(&state.store, &req.token)
         .await?
         .ok_or_else(invalid)?;
-    let before = accounts::get_user(&state.store, &token.user_id)
+    let before = accounts::get_user(&state.store, &token.subject)
         .await?
         .ok_or_else(invalid)?;
     let allowed = match token.purpose {
         TokenPurpose::PasswordReset => before.status == UserStatus::Active,
         TokenPurpose::Invite => before.status == UserStatus::Invited,
+        TokenPurpose::VerifyEmail => false,
     };
     if !allowed {
         return Err(invalid());
@@ -528,8 +566,8 @@ async fn reset_confirm(
     });
     let token_op = ops.len() - 2;
     let action = match token.purpose {
-        TokenPurpose::PasswordReset => "user.password_reset",
         TokenPurpose::Invite => "user.invite_accepted",
+        _ => "user.password_reset",
     };
     let actor = actor.as_user(&before.id, before.role);
     ops.push(audit::record(
@@ -546,18 +584,4 @@ async fn reset_confirm(
     }
     tracing::info!(user_id = %after.id, purpose = ?token.purpose, "password set with emailed token");
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lock_backs_off_and_caps_at_an_hour() {
-        assert_eq!(lock_secs(4), 0);
-        assert_eq!(lock_secs(5), 60);
-        assert_eq!(lock_secs(6), 120);
-        assert_eq!(lock_secs(8), 480);
-        assert_eq!(lock_secs(50), 3600);
-    }
 }

@@ -56,7 +56,7 @@ pub async fn handle(courier: &Courier, event: &Value, now: i64) -> Result<Value,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use erp_shared::email::{Mailer, templates};
+    use erp_shared::email::Mailer;
     use erp_shared::store::{Store, keys};
 
     fn stream_insert(id: &str, seq: &str) -> Value {
@@ -81,14 +81,7 @@ mod tests {
             },
             attachments: None,
         };
-        let msg = templates::invite(
-            &templates::Brand::default(),
-            "a@b.co",
-            "A",
-            "http://x",
-            "t",
-            72,
-        );
+        let msg = erp_shared::email::EmailMessage::plain("a@b.co", "Hello", "Hello");
         let (id, op) = outbox::enqueue("invite", msg).unwrap();
         store.transact(vec![op]).await.unwrap();
         (courier, dir, id)

@@ -28,6 +28,7 @@ use erp_shared::audit::Actor;
 use erp_shared::auth::Access;
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::{ApiRouter, Json, Query, RequestId};
+use erp_shared::secrets::SalesforceKeys;
 use erp_shared::state::AppState;
 use erp_shared::store::keys;
 
@@ -84,12 +85,15 @@ pub struct InboundEvent {
     pub record: Map<String, Value>,
 }
 
+/// The integration is switched off (no secret, or for Outbound Messages no organisation):
+/// a 404, since for this deployment the endpoint does not exist. A 5xx would say the server
+/// failed, and make Salesforce retry for nothing.
 fn not_configured() -> Problem {
     Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::NOT_FOUND,
         "salesforce-not-configured",
-        "Service unavailable",
-        "The Salesforce integration is not configured.",
+        "Not found",
+        "The Salesforce integration is not enabled on this server.",
     )
 }
 
@@ -119,17 +123,11 @@ fn too_large() -> Problem {
     )
 }
 
-/// The shared secret, or 503 when none is configured.
-async fn webhook_secret(state: &AppState) -> ApiResult<Vec<u8>> {
-    let keys = state
-        .tokens
-        .secrets()
-        .signing_keys()
-        .await
-        .map_err(Problem::internal)?;
-    keys.salesforce_webhook_secret
-        .clone()
-        .ok_or_else(not_configured)
+/// The shared secret (from the Salesforce secret, never the signing keys), or 404 when the
+/// integration is not configured.
+async fn webhook_secret(state: &AppState) -> ApiResult<std::sync::Arc<SalesforceKeys>> {
+    let secret = state.salesforce.as_ref().ok_or_else(not_configured)?;
+    secret.keys().await.map_err(Problem::internal)
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -191,7 +189,7 @@ fn valid_event_id(id: &str) -> bool {
         (status = 409, body = ProblemBody, description = "sku-taken, or invalid-status (the order is no longer a draft)"),
         (status = 413, body = ProblemBody),
         (status = 422, body = ProblemBody, description = "invalid record fields (`record.<Field>`)"),
-        (status = 503, body = ProblemBody, description = "no shared secret configured"),
+        (status = 404, body = ProblemBody, description = "salesforce-not-configured: the integration is not enabled (no Salesforce secret)"),
     ))]
 async fn receive_event(
     State(state): State<AppState>,
@@ -201,7 +199,7 @@ async fn receive_event(
 ) -> ApiResult<Json<EventResponse>> {
     let body = body.map_err(|r| body_problem(&r))?;
     let secret = webhook_secret(&state).await?;
-    authenticate_event(&secret, &headers, &body)?;
+    authenticate_event(&secret.webhook_secret, &headers, &body)?;
     let event: InboundEvent = serde_json::from_slice(&body).map_err(|_| {
         malformed_event("The body must be JSON: {\"id\": ..., \"type\": ..., \"record\": {...}}.")
     })?;
@@ -253,7 +251,7 @@ fn id15(id: &str) -> Option<&str> {
         (status = 403, body = ProblemBody, description = "OrganizationId is not the configured organisation"),
         (status = 413, body = ProblemBody),
         (status = 500, body = String, content_type = "text/xml", description = "SOAP fault: a notification could not be applied; Salesforce retries"),
-        (status = 503, body = ProblemBody, description = "no shared secret or organisation configured"),
+        (status = 404, body = ProblemBody, description = "salesforce-not-configured: the integration is not enabled (no Salesforce secret or organisation id)"),
     ))]
 async fn receive_outbound_message(
     State(state): State<AppState>,
@@ -283,7 +281,7 @@ async fn outbound(
     let key_ok = params
         .key
         .as_deref()
-        .is_some_and(|k| signature::verify_outbound_key(&secret, k));
+        .is_some_and(|k| signature::verify_outbound_key(&secret.webhook_secret, k));
     if !key_ok {
         return Err(invalid_signature(
             "The key query parameter is missing or wrong.",

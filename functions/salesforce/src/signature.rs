@@ -1,4 +1,4 @@
-//! HMAC-SHA256 signatures with the shared secret (`salesforce_webhook_secret`).
+//! HMAC-SHA256 signatures with the shared secret (`webhook_secret` of the Salesforce secret).
 //!
 //! - Events: `X-Salesforce-Signature` = hex(HMAC(secret, "{timestamp}.{raw body}")).
 //! - Outbound Messages: the query parameter `key` = hex(HMAC(secret, "outbound-messages")), so

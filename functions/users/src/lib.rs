@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use erp_shared::accounts::{self, TokenPurpose};
+use erp_shared::accounts;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission, Role};
 use erp_shared::domain::user::parse_name;
@@ -42,6 +42,24 @@ pub fn routes() -> ApiRouter {
             MANAGE,
             reject_user,
         )
+        .route(
+            Method::POST,
+            "/api/v1/users/{id}/invitation",
+            MANAGE,
+            resend_invitation,
+        )
+        .route(
+            Method::DELETE,
+            "/api/v1/users/{id}/invitation",
+            MANAGE,
+            revoke_invitation,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/users/{id}/unlock",
+            MANAGE,
+            unlock_user,
+        )
 }
 
 #[derive(OpenApi)]
@@ -52,7 +70,10 @@ pub fn routes() -> ApiRouter {
         get_user,
         patch_user,
         approve_user,
-        reject_user
+        reject_user,
+        resend_invitation,
+        revoke_invitation,
+        unlock_user
     ),
     components(schemas(UserView, UserStatus, Role, ProblemBody, FieldError))
 )]
@@ -179,20 +200,9 @@ async fn invite_user(
         return Err(Problem::validation(errors));
     };
     let user = accounts::new_user(email, name, Some(req.role), UserStatus::Invited, None);
-    let (token, token_op) =
-        accounts::one_time_token(TokenPurpose::Invite, &user.id, accounts::INVITE_TTL_SECS)?;
-    let message = templates::invite(
-        &state.brand().await?,
-        user.email.as_str(),
-        &user.name,
-        &state.config.public_url,
-        &token,
-        accounts::INVITE_TTL_SECS / 3600,
-    );
-    let (outbox_id, outbox_op) = outbox::enqueue("invite", message)?;
+    let (outbox_id, outbox_op) = invitation(&state, &user).await?;
     let mut ops = accounts::create_user_ops(&user)?;
     ops.extend([
-        token_op,
         outbox_op,
         audit::record(
             &actor,
@@ -215,6 +225,107 @@ async fn invite_user(
     tracing::info!(user_id = %user.id, role = req.role.as_str(), "user invited");
     state.deliver_now(&[outbox_id]).await;
     Ok((StatusCode::CREATED, Json(UserView::from(user))).into_response())
+}
+
+/// The invitation email of a user, queued (its link is minted when it is sent).
+async fn invitation(
+    state: &AppState,
+    user: &User,
+) -> ApiResult<(String, erp_shared::store::WriteOp)> {
+    let message = templates::invite(
+        &state.brand().await?,
+        user.email.as_str(),
+        &user.name,
+        &state.config.public_url,
+        &user.id,
+    );
+    Ok(outbox::enqueue("invite", message)?)
+}
+
+fn not_invited() -> Problem {
+    Problem::conflict(
+        "not-invited",
+        "Only accounts whose invitation is not yet accepted have an invitation.",
+    )
+}
+
+/// Send an invitation again, with a new link (for example after the first one expired).
+#[utoipa::path(post, path = "/api/v1/users/{id}/invitation", tag = "users", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 202, body = UserView), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "not invited")))]
+async fn resend_invitation(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let user = load(&state, &id).await?;
+    if user.status != UserStatus::Invited {
+        return Err(not_invited());
+    }
+    let (outbox_id, outbox_op) = invitation(&state, &user).await?;
+    let audit_op = audit::record(&actor, "user.invitation_resent", "user", &id, Vec::new())?;
+    state.store.transact(vec![outbox_op, audit_op]).await?;
+    state.deliver_now(&[outbox_id]).await;
+    Ok((StatusCode::ACCEPTED, Json(UserView::from(user))).into_response())
+}
+
+/// Revoke an invitation: the account is removed, its links stop working and the address is
+/// free to be invited again.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/invitation", tag = "users", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "revoked"), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "not invited")))]
+async fn revoke_invitation(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let user = load(&state, &id).await?;
+    if user.status != UserStatus::Invited {
+        return Err(not_invited());
+    }
+    let ops = vec![
+        erp_shared::store::WriteOp::Delete {
+            key: keys::user(&id),
+            condition: Some(erp_shared::store::Condition::version_is(user.version)),
+        },
+        erp_shared::store::WriteOp::Delete {
+            key: keys::user_email(user.email.as_str()),
+            condition: None,
+        },
+        audit::record(
+            &actor,
+            "user.invitation_revoked",
+            "user",
+            &id,
+            audit::diff(Some(&user), None),
+        )?,
+    ];
+    match state.store.transact(ops).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(e) if e.failed_op(0) => Err(Problem::conflict(
+            "concurrent-update",
+            "The user was changed by someone else; reload and retry.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Unlock sign-in: attempts on the account from every network count from zero again.
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "users", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "unlocked"), (status = 404, body = ProblemBody)))]
+async fn unlock_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let user = load(&state, &id).await?;
+    let now = chrono::Utc::now().timestamp();
+    state
+        .store
+        .transact(vec![
+            erp_shared::login_throttle::unlock_op(user.email.as_str(), now),
+            audit::record(&actor, "user.unlocked", "user", &id, Vec::new())?,
+        ])
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn load(state: &AppState, id: &str) -> ApiResult<User> {
@@ -320,7 +431,7 @@ pub struct PatchUser {
 /// neither demoted nor deactivated.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     request_body = PatchUser, security(("bearer" = [])),
-    responses((status = 200, body = UserView), (status = 404, body = ProblemBody),
+    responses((status = 200, body = UserView), (status = 403, body = ProblemBody, description = "the caller's own account"), (status = 404, body = ProblemBody),
               (status = 409, body = ProblemBody, description = "last admin, or the account is not active or deactivated"),
               (status = 422, body = ProblemBody)))]
 async fn patch_user(
@@ -331,6 +442,12 @@ async fn patch_user(
 ) -> ApiResult<Json<UserView>> {
     if req.role.is_none() && req.active.is_none() {
         return Err(Problem::field("body", "give a role, active, or both"));
+    }
+    if actor.id == id {
+        return Err(Problem::forbidden(
+            "own-account",
+            "You cannot change your own role or active flag; another administrator can.",
+        ));
     }
     let before = load(&state, &id).await?;
     let mut after = before.clone();

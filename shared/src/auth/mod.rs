@@ -1,8 +1,10 @@
 //! Identity: passwords, tokens, roles and permissions, the request principal.
 
 pub mod password;
+pub mod reauth;
 pub mod roles;
 pub mod token;
+pub mod totp;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};

@@ -89,6 +89,13 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Permissions that manage users, roles and settings: checked against the caller's
+    /// current account (status and role, one read), not only the token's claims, so a
+    /// demoted or deactivated admin loses them at once.
+    pub fn checked_against_current_state(self) -> bool {
+        matches!(self, Permission::UsersManage | Permission::SettingsManage)
+    }
+
     pub fn as_str(self) -> &'static str {
         PERMISSIONS
             .iter()

@@ -79,14 +79,16 @@ impl TokenService {
         .map_err(|_| TokenError::Invalid)
     }
 
-    /// Verifies a token: known `kid`, HS256 only, signature, `exp`, `iss`, `aud`.
+    /// Verifies a token: known `kid`, HS256 only, signature, `exp`, `iss`, `aud`. A `kid` the
+    /// cached keys do not know makes the secret be read again first (rate limited), so
+    /// tokens of a key rotated in by another function are accepted at once.
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::HS256 {
             return Err(TokenError::Invalid);
         }
-        let keys = self.secrets.signing_keys().await?;
         let kid = header.kid.ok_or(TokenError::Invalid)?;
+        let keys = self.secrets.signing_keys_for(&kid).await?;
         let key = keys.by_kid(&kid).ok_or(TokenError::Invalid)?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&self.issuer]);
@@ -116,11 +118,7 @@ mod tests {
 
     fn service(current: SigningKey, previous: Option<SigningKey>) -> TokenService {
         TokenService::new(
-            Secrets::fixed(SigningKeys {
-                current,
-                previous,
-                salesforce_webhook_secret: None,
-            }),
+            Secrets::fixed(SigningKeys { current, previous }),
             "erp".into(),
             "erp-api".into(),
         )
@@ -147,6 +145,41 @@ mod tests {
         assert!(rotated.verify(&t).await.is_ok());
         let retired = service(key("k3", 3), Some(key("k2", 2)));
         assert!(retired.verify(&t).await.is_err());
+    }
+
+    /// A warm function (fresh 5-minute cache) accepts the token of a key rotated in by
+    /// another function at once: the unknown `kid` makes it read the secret again (the
+    /// rate limit lets it once 30 s have passed since its last read).
+    #[tokio::test(start_paused = true)]
+    async fn a_token_of_a_key_rotated_in_elsewhere_verifies_at_once() {
+        let json = |kid: &str, fill: char, prev: Option<(&str, char)>| {
+            let mut v = serde_json::json!({"kid": kid, "signing_key": fill.to_string().repeat(32)});
+            if let Some((pk, pf)) = prev {
+                v["previous_kid"] = pk.into();
+                v["previous_signing_key"] = pf.to_string().repeat(32).into();
+            }
+            v.to_string()
+        };
+        let value = std::sync::Arc::new(std::sync::Mutex::new(json("k1", 'a', None)));
+        let warm = TokenService::new(
+            Secrets::in_memory(value.clone()),
+            "erp".into(),
+            "erp-api".into(),
+        );
+        let old = warm.issue("u1", Role::Sales).await.unwrap();
+        assert!(warm.verify(&old).await.is_ok());
+
+        *value.lock().unwrap() = json("k2", 'b', Some(("k1", 'a')));
+        let elsewhere = TokenService::new(
+            Secrets::in_memory(value.clone()),
+            "erp".into(),
+            "erp-api".into(),
+        );
+        let new = elsewhere.issue("u2", Role::Admin).await.unwrap();
+        tokio::time::advance(crate::secrets::MIN_REFRESH_INTERVAL).await;
+        assert_eq!(warm.verify(&new).await.unwrap().user_id, "u2");
+        assert_eq!(warm.verify(&old).await.unwrap().user_id, "u1");
+        assert_eq!(warm.secrets().fetches(), 2);
     }
 
     #[tokio::test]

@@ -128,7 +128,8 @@ impl ReminderSchedule {
     }
 }
 
-/// What is known of the stored logo (the image itself is a separate item).
+/// What is known of the stored logo: the prepared image, not the upload (the image itself
+/// is a separate item).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LogoMeta {
     #[schema(value_type = String)]
@@ -175,6 +176,10 @@ pub struct CompanySettings {
     pub bank_details: Option<String>,
     pub reminders: ReminderSchedule,
     pub logo: Option<LogoMeta>,
+    /// Administrators must sign in with a second factor (TOTP); one without it sets it up
+    /// during login.
+    #[serde(default)]
+    pub require_mfa_for_admins: bool,
     pub updated_at: Option<String>,
     /// 0 until first saved.
     pub version: i64,
@@ -196,6 +201,7 @@ impl CompanySettings {
             bank_details: None,
             reminders: ReminderSchedule::default(),
             logo: None,
+            require_mfa_for_admins: false,
             updated_at: None,
             version: 0,
         }
@@ -253,7 +259,11 @@ pub struct SettingsRequest {
     pub invoice_footer: Option<String>,
     pub bank_details: Option<String>,
     pub reminders: Option<ReminderSchedule>,
-    /// PNG or JPEG, base64 (optionally as a `data:image/...;base64,` URL), at most 256 KiB.
+    /// Require a second factor from administrators (default `false`).
+    pub require_mfa_for_admins: Option<bool>,
+    /// PNG or JPEG, base64 (optionally as a `data:image/...;base64,` URL), at most 256 KiB and
+    /// 4096 x 4096 pixels. Stored downscaled to fit 640 x 240 pixels, re-encoded without
+    /// metadata (EXIF, text chunks, ICC profiles).
     #[serde(default, deserialize_with = "text::patch")]
     pub logo: text::Patch<String>,
 }
@@ -268,7 +278,9 @@ pub enum LogoChange {
 
 impl SettingsRequest {
     /// The new settings (version and timestamps left to the caller) and the logo change;
-    /// every input problem is a 422 listing each field.
+    /// every input problem is a 422 listing each field. A new logo is stored prepared (see
+    /// [`super::image::prepare_logo`]), hence the crate feature `logo`.
+    #[cfg(feature = "logo")]
     pub fn apply(
         &self,
         current: &CompanySettings,
@@ -360,8 +372,10 @@ impl SettingsRequest {
                         f.error("logo", "must be base64 (or a data: URL) of a PNG or JPEG");
                         LogoChange::Keep
                     }
-                    Ok(bytes) => match super::image::logo_info(&bytes) {
-                        Ok(info) => LogoChange::Replace(LogoMeta::of(info, &bytes), bytes),
+                    Ok(bytes) => match super::image::prepare_logo(&bytes) {
+                        Ok(logo) => {
+                            LogoChange::Replace(LogoMeta::of(logo.info, &logo.bytes), logo.bytes)
+                        }
                         Err(e) => {
                             f.error("logo", e);
                             LogoChange::Keep
@@ -390,6 +404,7 @@ impl SettingsRequest {
                 bank_details,
                 reminders,
                 logo: logo_meta,
+                require_mfa_for_admins: self.require_mfa_for_admins.unwrap_or(false),
                 updated_at: current.updated_at.clone(),
                 version: current.version,
             },
@@ -402,6 +417,7 @@ impl SettingsRequest {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "logo")]
     fn defaults() -> CompanySettings {
         CompanySettings::defaults(chrono_tz::UTC)
     }
@@ -427,6 +443,7 @@ mod tests {
         assert_eq!(LateFee::Amount { value: 500 }.on(1), Some(500));
     }
 
+    #[cfg(feature = "logo")]
     #[test]
     fn every_bad_field_is_reported() {
         let req = SettingsRequest {
@@ -477,6 +494,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "logo")]
     #[test]
     fn steps_are_sorted_and_absent_logo_is_kept() {
         let mut current = defaults();

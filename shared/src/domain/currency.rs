@@ -167,6 +167,11 @@ const CURRENCIES: &[(&str, u8)] = &[
 pub struct Currency(u16);
 
 impl Currency {
+    /// Every code [`Currency::parse`] accepts, in order.
+    pub fn codes() -> impl Iterator<Item = &'static str> {
+        CURRENCIES.iter().map(|(c, _)| *c)
+    }
+
     pub fn parse(input: &str) -> Result<Currency, &'static str> {
         let code = input.trim().to_ascii_uppercase();
         CURRENCIES

@@ -53,6 +53,9 @@ pub struct User {
     pub password_hash: Option<String>,
     /// Raised by a password reset or deactivation: refresh tokens of older epochs stop working.
     pub session_epoch: i64,
+    /// Two-factor sign-in (TOTP) is on: login asks for a code after the password.
+    #[serde(default)]
+    pub mfa_enabled: bool,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,

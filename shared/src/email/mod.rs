@@ -21,6 +21,44 @@ pub struct EmailMessage {
     /// Files rendered when the message is sent (kept small in the outbox item).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<AttachmentRef>,
+    /// A one-time link minted when the message is sent: the stored text and HTML hold
+    /// [`TOKEN_PLACEHOLDER`], never a live token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<OneTimeLink>,
+}
+
+/// Stands for the one-time token in a queued message's text and HTML until it is sent.
+pub const TOKEN_PLACEHOLDER: &str = "ERP_ONE_TIME_TOKEN";
+
+/// The one-time link of a message, minted at send time (see [`outbox`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimeLink {
+    pub purpose: crate::accounts::TokenPurpose,
+    /// Who it is for: the address (password reset; resolved to its account when sent, so
+    /// the request does the same work whether the account exists or not), the user id
+    /// (invitation) or the registration id (address verification).
+    pub subject: String,
+}
+
+impl EmailMessage {
+    /// A message of one line of text (and the same as HTML), from the default sender.
+    pub fn plain(to: &str, subject: &str, line: &str) -> Self {
+        Self {
+            to: to.into(),
+            subject: subject.into(),
+            text: line.into(),
+            html: format!("<p>{}</p>", html_escape(line)),
+            from: None,
+            attachments: Vec::new(),
+            link: None,
+        }
+    }
+
+    /// Queues the message with a one-time link minted when it is sent.
+    pub fn with_link(mut self, link: OneTimeLink) -> Self {
+        self.link = Some(link);
+        self
+    }
 }
 
 /// The From of a message: the company's name and sender address.

@@ -32,6 +32,9 @@ pub const LEASE_SECS: i64 = 120;
 pub const UNCERTAIN: &str = "delivery uncertain: the sender stopped after handing the message to the mail service and before recording it; check with the recipient before sending it again";
 const SEND_FAILED: &str = "the mail service refused or failed the send";
 const RENDER_FAILED: &str = "the attachment could not be rendered";
+const LINK_FAILED: &str = "the one-time link could not be stored";
+/// `last_error` of a discarded message: its link had nobody to go to.
+pub const NOBODY: &str = "no account or registration is waiting for this link; nothing was sent";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OutboxRecord {
@@ -39,7 +42,7 @@ pub struct OutboxRecord {
     /// What caused the message (`invite`, `password_reset`, `invoice`, ...).
     pub kind: String,
     pub message: EmailMessage,
-    /// `pending`, `sending`, `sent` or `failed`.
+    /// `pending`, `sending`, `sent`, `failed` or `discarded`.
     pub status: String,
     pub attempts: i64,
     pub created_at: String,
@@ -95,6 +98,8 @@ pub enum Delivery {
     Failed,
     /// Its sender stopped mid-send: moved to `failed` for an admin (never resent by itself).
     Uncertain,
+    /// Not sent on purpose: its one-time link had nobody to go to (status `discarded`).
+    Discarded,
 }
 
 /// Delivers one message if it is due and unclaimed.
@@ -175,10 +180,22 @@ pub async fn deliver_record(
         Condition::eq("claimed_at", now),
     ]));
     let error = match render_and_send(c, &record).await {
-        Ok(()) => {
+        Ok(Sent::Yes) => {
             mark_sent(&c.store, &key, still_ours).await?;
             tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
             return Ok(Delivery::Sent);
+        }
+        Ok(Sent::Discarded(reason)) => {
+            let (gp, gs) = Index::Gsi1.attributes();
+            let updates = vec![
+                Update::set("status", "discarded"),
+                Update::set("last_error", reason),
+                Update::remove(gp),
+                Update::remove(gs),
+            ];
+            ignore_lost(c.store.update(&key, updates, still_ours).await.map(|_| ()))?;
+            tracing::info!(outbox_id = %record.id, kind = %record.kind, reason, "email discarded");
+            return Ok(Delivery::Discarded);
         }
         Err(reason) => reason,
     };
@@ -196,9 +213,63 @@ pub async fn deliver_record(
     Ok(Delivery::Failed)
 }
 
-/// Renders the message's attachments and hands it to the mail service; `Err` is the reason
-/// recorded on the message.
-async fn render_and_send(c: &Courier, record: &OutboxRecord) -> Result<(), &'static str> {
+/// What became of a message handed to [`render_and_send`].
+enum Sent {
+    Yes,
+    /// Not sent, on purpose (e.g. a password reset for an address without an account).
+    Discarded(&'static str),
+}
+
+/// Mints the one-time link of a message, if it has one, and puts it into the text and HTML.
+/// `Ok(None)`: the link has nobody to go to any more, and the message is not sent.
+async fn with_minted_link(
+    store: &Store,
+    message: &EmailMessage,
+) -> Result<Option<EmailMessage>, StoreError> {
+    use crate::accounts::{self, TokenPurpose};
+    use crate::domain::{Email, UserStatus};
+    let Some(link) = &message.link else {
+        return Ok(Some(message.clone()));
+    };
+    let subject = match link.purpose {
+        TokenPurpose::PasswordReset => match Email::parse(&link.subject) {
+            Ok(email) => accounts::find_by_email(store, &email)
+                .await?
+                .filter(|u| u.status == UserStatus::Active)
+                .map(|u| u.id),
+            Err(_) => None,
+        },
+        TokenPurpose::Invite => accounts::get_user(store, &link.subject)
+            .await?
+            .filter(|u| u.status == UserStatus::Invited)
+            .map(|u| u.id),
+        TokenPurpose::VerifyEmail => accounts::get_registration(store, &link.subject)
+            .await?
+            .map(|r| r.id),
+    };
+    let Some(subject) = subject else {
+        return Ok(None);
+    };
+    let (token, op) = accounts::one_time_token(link.purpose, &subject, link.purpose.ttl_secs())?;
+    store.transact(vec![op]).await?;
+    let mut minted = message.clone();
+    minted.text = minted.text.replace(super::TOKEN_PLACEHOLDER, &token);
+    minted.html = minted.html.replace(super::TOKEN_PLACEHOLDER, &token);
+    minted.link = None;
+    Ok(Some(minted))
+}
+
+/// Mints the message's one-time link, renders its attachments and hands it to the mail
+/// service; `Err` is the reason recorded on the message.
+async fn render_and_send(c: &Courier, record: &OutboxRecord) -> Result<Sent, &'static str> {
+    let message = match with_minted_link(&c.store, &record.message).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return Ok(Sent::Discarded(NOBODY)),
+        Err(e) => {
+            tracing::warn!(outbox_id = %record.id, error = %e, "one-time link not minted");
+            return Err(LINK_FAILED);
+        }
+    };
     let mut files = Vec::with_capacity(record.message.attachments.len());
     if let Some(source) = &c.attachments {
         for a in &record.message.attachments {
@@ -210,8 +281,9 @@ async fn render_and_send(c: &Courier, record: &OutboxRecord) -> Result<(), &'sta
         }
     }
     c.mailer
-        .send(&record.id, &record.message, &files)
+        .send(&record.id, &message, &files)
         .await
+        .map(|()| Sent::Yes)
         .map_err(|e| {
             tracing::warn!(outbox_id = %record.id, error = %e, "email send failed");
             SEND_FAILED
@@ -264,6 +336,8 @@ pub struct DrainReport {
     pub uncertain: usize,
     /// Not yet due, held by another sender, or needing a renderer.
     pub waiting: usize,
+    /// Not sent on purpose (a password reset for an address without an account).
+    pub discarded: usize,
 }
 
 /// Delivers every due message of the pending index (oldest first), and gives up on those
@@ -288,6 +362,7 @@ pub async fn drain(c: &Courier, now: i64) -> Result<DrainReport, StoreError> {
                 Delivery::Failed => report.failed += 1,
                 Delivery::Uncertain => report.uncertain += 1,
                 Delivery::Skipped => report.waiting += 1,
+                Delivery::Discarded => report.discarded += 1,
             }
         }
         match page.cursor {
@@ -316,11 +391,14 @@ mod tests {
         Utc::now().timestamp()
     }
 
+    /// A message with neither attachments nor link.
+    pub(crate) fn plain(to: &str) -> EmailMessage {
+        EmailMessage::plain(to, "Hello", "Hello")
+    }
+
     /// An invitation in the outbox; returns its id.
     async fn queued_invite(store: &Store) -> String {
-        let brand = crate::email::templates::Brand::default();
-        let message = crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72);
-        let (id, op) = enqueue("invite", message).unwrap();
+        let (id, op) = enqueue("invite", plain("a@b.co")).unwrap();
         store.transact(vec![op]).await.unwrap();
         id
     }
@@ -337,10 +415,7 @@ mod tests {
         let store = Store::memory();
         let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
         let c = courier(&store, dir.clone());
-        let brand = crate::email::templates::Brand::default();
-        let msg =
-            crate::email::templates::password_reset(&brand, "a@b.co", "A", "http://x", "tok", 30);
-        let (id, op) = enqueue("password_reset", msg).unwrap();
+        let (id, op) = enqueue("password_reset", plain("a@b.co")).unwrap();
         store.transact(vec![op]).await.unwrap();
         assert_eq!(drain(&c, now()).await.unwrap().sent, 1);
         assert_eq!(drain(&c, now()).await.unwrap(), DrainReport::default());
@@ -416,12 +491,67 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_reset_link_is_minted_when_sent_and_never_stored_in_the_outbox() {
+        let store = Store::memory();
+        let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
+        let c = courier(&store, dir.clone());
+        let email = crate::domain::Email::parse("dana@example.com").unwrap();
+        crate::accounts::bootstrap_admin(&store, email, "Dana", "correct-horse-battery")
+            .await
+            .unwrap();
+        let brand = crate::email::templates::Brand::default();
+        let mut ids = Vec::new();
+        for to in ["dana@example.com", "nobody@example.com"] {
+            let msg = crate::email::templates::password_reset(&brand, to, "http://x");
+            let (id, op) = enqueue("password_reset", msg).unwrap();
+            store.transact(vec![op]).await.unwrap();
+            let stored = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
+            assert!(
+                Value::Object(stored)
+                    .to_string()
+                    .contains(crate::email::TOKEN_PLACEHOLDER),
+                "queued with a placeholder, not a token"
+            );
+            ids.push(id);
+        }
+        let report = drain(&c, now()).await.unwrap();
+        assert_eq!((report.sent, report.discarded), (1, 1));
+        let sent = std::fs::read_to_string(dir.join(format!("{}.eml", ids[0])))
+            .unwrap()
+            // Quoted-printable: soft line breaks and encoded '='.
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        assert!(!sent.contains(crate::email::TOKEN_PLACEHOLDER));
+        let token: String = sent
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let (_, record) = crate::accounts::find_token(&store, &token)
+            .await
+            .unwrap()
+            .expect("the emailed token works");
+        assert_eq!(record.purpose, crate::accounts::TokenPurpose::PasswordReset);
+        let stored = store.get(&keys::outbox(&ids[0])).await.unwrap().unwrap();
+        assert!(
+            !Value::Object(stored).to_string().contains(&token),
+            "the live token is not kept"
+        );
+        let discarded = store.get(&keys::outbox(&ids[1])).await.unwrap().unwrap();
+        assert_eq!(discarded["status"], "discarded");
+        assert!(!dir.join(format!("{}.eml", ids[1])).exists());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
     async fn a_message_with_an_attachment_waits_for_a_renderer() {
         let store = Store::memory();
         let dir = std::env::temp_dir().join(format!("erp-outbox-{}", uuid::Uuid::new_v4()));
         let c = courier(&store, dir.clone());
-        let brand = crate::email::templates::Brand::default();
-        let mut msg = crate::email::templates::invite(&brand, "a@b.co", "A", "http://x", "t", 72);
+        let mut msg = plain("a@b.co");
         msg.attachments
             .push(crate::email::AttachmentRef::InvoicePdf {
                 invoice_id: "i1".into(),

@@ -4,11 +4,15 @@
 
 use chrono::NaiveDate;
 
-use super::{AttachmentRef, EmailMessage, Sender, html_escape};
+use super::{AttachmentRef, EmailMessage, OneTimeLink, Sender, TOKEN_PLACEHOLDER, html_escape};
+use crate::accounts::TokenPurpose;
 use crate::domain::Currency;
 use crate::domain::company::CompanySettings;
 use crate::domain::money::format_grouped;
 use crate::domain::sales::{Invoice, Order, Payment, PaymentMethod};
+
+mod security;
+pub use security::{bank_details_changed, mfa_changed, password_changed};
 
 /// The company as its emails show it.
 #[derive(Clone, Debug, Default)]
@@ -150,6 +154,7 @@ fn render(brand: &Brand, c: Content<'_>) -> EmailMessage {
         html,
         from: brand.from.clone(),
         attachments: c.attachments,
+        link: None,
     }
 }
 
@@ -170,15 +175,15 @@ fn from_company(brand: &Brand) -> String {
         .unwrap_or_default()
 }
 
-/// Sent when an admin invites someone: a link to choose a password.
+/// Sent when an admin invites someone: a link to choose a password (minted when sent).
 pub fn invite(
     brand: &Brand,
     to: &str,
     name: &str,
     public_url: &str,
-    token: &str,
-    valid_hours: i64,
+    user_id: &str,
 ) -> EmailMessage {
+    let purpose = TokenPurpose::Invite;
     render(
         brand,
         Content {
@@ -188,47 +193,93 @@ pub fn invite(
             paragraphs: vec![
                 "An administrator created an account for you. Choose a password to activate it."
                     .into(),
-                format!("The link is valid for {valid_hours} hours and can be used once."),
+                format!(
+                    "The link is valid for {} hours and can be used once.",
+                    purpose.ttl_secs() / 3600
+                ),
             ],
             facts: Vec::new(),
             block: None,
             link: Some((
                 "Set your password",
-                format!("{public_url}/set-password?token={token}"),
+                format!("{public_url}/set-password?token={TOKEN_PLACEHOLDER}"),
             )),
             attachments: Vec::new(),
         },
     )
+    .with_link(OneTimeLink {
+        purpose,
+        subject: user_id.into(),
+    })
 }
 
-/// Sent on a password-reset request for an existing account.
-pub fn password_reset(
-    brand: &Brand,
-    to: &str,
-    name: &str,
-    public_url: &str,
-    token: &str,
-    valid_minutes: i64,
-) -> EmailMessage {
+/// Sent on a password-reset request to the address asked for; the account is looked up and
+/// the link minted when the message is sent (nothing is sent when there is no account).
+pub fn password_reset(brand: &Brand, to: &str, public_url: &str) -> EmailMessage {
+    let purpose = TokenPurpose::PasswordReset;
     render(
         brand,
         Content {
             to,
             subject: "Reset your ERP password".into(),
-            greeting: format!("Hello {name},"),
+            greeting: "Hello,".into(),
             paragraphs: vec![
                 "Someone asked to reset the password of your account. If it was not you, ignore this email.".into(),
-                format!("The link is valid for {valid_minutes} minutes and can be used once."),
+                format!(
+                    "The link is valid for {} minutes and can be used once.",
+                    purpose.ttl_secs() / 60
+                ),
             ],
             facts: Vec::new(),
             block: None,
             link: Some((
                 "Reset your password",
-                format!("{public_url}/reset-password?token={token}"),
+                format!("{public_url}/reset-password?token={TOKEN_PLACEHOLDER}"),
             )),
             attachments: Vec::new(),
         },
     )
+    .with_link(OneTimeLink {
+        purpose,
+        subject: to.into(),
+    })
+}
+
+/// Sent on registration: a link that confirms the address (minted when sent).
+pub fn verify_email(
+    brand: &Brand,
+    to: &str,
+    name: &str,
+    public_url: &str,
+    registration_id: &str,
+) -> EmailMessage {
+    let purpose = TokenPurpose::VerifyEmail;
+    render(
+        brand,
+        Content {
+            to,
+            subject: "Confirm your email address".into(),
+            greeting: format!("Hello {name},"),
+            paragraphs: vec![
+                "Someone registered an ERP account with this address. Confirm it so an administrator can review the registration; if it was not you, ignore this email and nothing happens.".into(),
+                format!(
+                    "The link is valid for {} hours and can be used once.",
+                    purpose.ttl_secs() / 3600
+                ),
+            ],
+            facts: Vec::new(),
+            block: None,
+            link: Some((
+                "Confirm your address",
+                format!("{public_url}/verify-email?token={TOKEN_PLACEHOLDER}"),
+            )),
+            attachments: Vec::new(),
+        },
+    )
+    .with_link(OneTimeLink {
+        purpose,
+        subject: registration_id.into(),
+    })
 }
 
 /// The short reference of an order (its id is a UUID).
@@ -485,18 +536,22 @@ mod tests {
 
     #[test]
     fn html_part_escapes_names_and_carries_the_brand() {
-        let m = invite(&brand(), "a@b.co", "<script>", "http://x", "tok", 72);
+        let m = invite(&brand(), "a@b.co", "<script>", "http://x", "u1");
         assert!(m.html.contains("&lt;script&gt;"));
         assert!(m.html.contains("#AA0011"));
         assert!(m.html.contains("Acme &lt;Tools&gt; Ltd"));
-        assert!(m.text.contains("http://x/set-password?token=tok"));
+        assert!(
+            m.text
+                .contains(&format!("http://x/set-password?token={TOKEN_PLACEHOLDER}"))
+        );
+        assert_eq!(m.link.as_ref().unwrap().subject, "u1");
         assert!(m.text.contains("Registered in England 123"));
         assert_eq!(m.from.as_ref().unwrap().address, "billing@acme.test");
     }
 
     #[test]
     fn mime_has_both_parts_and_the_company_sender() {
-        let m = password_reset(&brand(), "a@b.co", "Dana", "http://x", "tok", 30);
+        let m = password_reset(&brand(), "a@b.co", "http://x");
         let raw = String::from_utf8(m.to_mime("erp@example.com", "id@erp", &[]).unwrap()).unwrap();
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("text/plain"));
@@ -507,7 +562,7 @@ mod tests {
 
     #[test]
     fn attachments_make_a_mixed_message() {
-        let m = password_reset(&Brand::default(), "a@b.co", "Dana", "http://x", "tok", 30);
+        let m = password_reset(&Brand::default(), "a@b.co", "http://x");
         let a = crate::email::Attachment {
             filename: "INV-2026-000001.pdf".into(),
             content_type: "application/pdf".into(),

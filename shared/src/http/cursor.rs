@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::error::Problem;
-use crate::secrets::SigningKeys;
+use crate::secrets::{CURSOR_KEY_LABEL, SigningKeys};
 use crate::store::Cursor;
 
 pub const DEFAULT_LIMIT: usize = 25;
@@ -46,14 +46,16 @@ pub struct ListResponse<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Signs and checks cursors with the application's signing keys.
-pub struct CursorCodec<'a> {
-    keys: &'a SigningKeys,
+/// Signs and checks cursors with keys derived from the application's signing keys
+/// ([`SigningKey::derive`] with [`CURSOR_KEY_LABEL`]): a cursor's MAC never uses the key that
+/// signs access tokens, so neither can stand in for the other.
+pub struct CursorCodec {
+    /// Derived from the current signing key, then from the previous one.
+    keys: Vec<[u8; 32]>,
 }
 
-fn tag(secret: &[u8], scope: &str, payload: &str) -> Vec<u8> {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("hmac accepts any key length");
+fn tag(key: &[u8], scope: &str, payload: &str) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("hmac accepts any key length");
     mac.update(b"erp-cursor\0");
     mac.update(scope.as_bytes());
     mac.update(b"\0");
@@ -61,15 +63,17 @@ fn tag(secret: &[u8], scope: &str, payload: &str) -> Vec<u8> {
     mac.finalize().into_bytes()[..TAG_BYTES].to_vec()
 }
 
-impl<'a> CursorCodec<'a> {
-    pub fn new(keys: &'a SigningKeys) -> Self {
-        Self { keys }
+impl CursorCodec {
+    pub fn new(keys: &SigningKeys) -> Self {
+        Self {
+            keys: keys.all().map(|k| k.derive(CURSOR_KEY_LABEL)).collect(),
+        }
     }
 
     /// `scope` names the list and its filters (e.g. `users?status=pending`).
     pub fn encode(&self, scope: &str, cursor: &Cursor) -> String {
         let payload = B64.encode(serde_json::to_vec(cursor).expect("cursor serialises"));
-        let t = tag(&self.keys.current.secret, scope, &payload);
+        let t = tag(&self.keys[0], scope, &payload);
         format!("{payload}.{}", B64.encode(t))
     }
 
@@ -78,9 +82,10 @@ impl<'a> CursorCodec<'a> {
         let (payload, t) = token.split_once('.').ok_or_else(bad)?;
         let t = B64.decode(t).map_err(|_| bad())?;
         let valid = t.len() == TAG_BYTES
-            && std::iter::once(&self.keys.current)
-                .chain(self.keys.previous.as_ref())
-                .any(|k| constant_time_eq(&tag(&k.secret, scope, payload), &t));
+            && self
+                .keys
+                .iter()
+                .any(|k| constant_time_eq(&tag(k, scope, payload), &t));
         if !valid {
             return Err(bad());
         }
@@ -110,7 +115,6 @@ mod tests {
                 secret: vec![7; 32],
             },
             previous: None,
-            salesforce_webhook_secret: None,
         }
     }
 
@@ -143,6 +147,37 @@ mod tests {
         assert!(c.decode("users", payload).is_err());
         assert!(c.decode("users", "garbage").is_err());
         assert!(c.decode("users", &format!("{payload}.")).is_err());
+    }
+
+    /// The cursor key is derived from the signing key, never the signing key itself: a
+    /// cursor MAC'd with the token key is refused, and a rotation keeps the previous
+    /// key's cursors valid.
+    #[test]
+    fn cursors_are_signed_with_a_derived_key_not_the_token_key() {
+        let k = keys();
+        let c = CursorCodec::new(&k);
+        let token = c.encode("users", &cursor());
+        let (payload, t) = token.split_once('.').unwrap();
+        let with_token_key = B64.encode(tag(&k.current.secret, "users", payload));
+        assert_ne!(t, with_token_key);
+        assert!(
+            c.decode("users", &format!("{payload}.{with_token_key}"))
+                .is_err()
+        );
+        let derived = k.current.derive(CURSOR_KEY_LABEL);
+        assert_ne!(derived.as_slice(), k.current.secret.as_slice());
+        assert_eq!(t, B64.encode(tag(&derived, "users", payload)));
+
+        let rotated = SigningKeys {
+            current: SigningKey {
+                kid: "k2".into(),
+                secret: vec![9; 32],
+            },
+            previous: Some(k.current.clone()),
+        };
+        let after = CursorCodec::new(&rotated);
+        assert_eq!(after.decode("users", &token).unwrap(), cursor());
+        assert_ne!(after.encode("users", &cursor()), token);
     }
 
     #[test]

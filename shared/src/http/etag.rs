@@ -1,5 +1,6 @@
 //! Optimistic concurrency over HTTP: reads return `ETag: "<version>"`; PATCH and DELETE must
-//! send it back in `If-Match` (428 without it, 412 when it is stale).
+//! send it back in `If-Match` (428 without it, 400 when it is not an ETag of ours, 412 when
+//! it is stale).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -66,7 +67,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+        let value = parts
+            .headers
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}").trim())
+            .filter(|v| !v.is_empty());
+        let Some(v) = value else {
             return Err(Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "precondition-required",
@@ -74,12 +80,17 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 "Send the resource's ETag in an If-Match header to change it.",
             ));
         };
-        let v = value.to_str().unwrap_or_default().trim();
         let v = v.strip_prefix("W/").unwrap_or(v);
         v.strip_prefix('"')
             .and_then(|s| s.strip_suffix('"'))
+            .filter(|s| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|s| s.parse::<i64>().ok())
             .map(IfMatch)
-            .ok_or_else(stale)
+            .ok_or_else(|| {
+                Problem::bad_request(
+                    "invalid-if-match",
+                    "If-Match must be an ETag this API returned, such as \"3\".",
+                )
+            })
     }
 }

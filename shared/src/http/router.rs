@@ -101,12 +101,14 @@ impl ApiRouter {
     /// The finished router: access control, body limit, request ids and access logs,
     /// problem+json for unknown routes and methods.
     pub fn into_router(self, state: AppState) -> Router {
-        let access: Arc<HashMap<(Method, &'static str), Access>> = Arc::new(
-            self.specs
-                .iter()
-                .map(|s| ((s.method.clone(), s.path), s.access))
-                .collect(),
-        );
+        let mut table: HashMap<&'static str, Vec<(Method, Access)>> = HashMap::new();
+        for s in &self.specs {
+            table
+                .entry(s.path)
+                .or_default()
+                .push((s.method.clone(), s.access));
+        }
+        let access: AccessTable = Arc::new(table);
         let mut router = Router::new();
         for (path, mr) in self.paths {
             router = router.route(path, mr);
@@ -117,21 +119,50 @@ impl ApiRouter {
                 authorize,
             ))
             .fallback(|| async { Problem::not_found("This route") })
-            .method_not_allowed_fallback(|| async {
-                Problem::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "method-not-allowed",
-                    "Method not allowed",
-                    "This route does not accept that method.",
-                )
-            })
+            .method_not_allowed_fallback(|| async { method_not_allowed(None) })
             .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
             .layer(middleware::from_fn(request_context))
             .with_state(state)
     }
 }
 
-type AccessTable = Arc<HashMap<(Method, &'static str), Access>>;
+/// Declared methods and their access, by route path.
+type AccessTable = Arc<HashMap<&'static str, Vec<(Method, Access)>>>;
+
+fn method_not_allowed(allow: Option<String>) -> Response {
+    let mut res = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "This route does not accept that method.",
+    )
+    .into_response();
+    if let Some(v) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
+}
+
+/// The access a request needs: what its route declares for its method, `HEAD` needing what
+/// `GET` needs. `None` when the route does not declare the method: the request is refused
+/// before any handler sees it (fail closed).
+fn required_access(declared: &[(Method, Access)], method: &Method) -> Option<Access> {
+    let wanted = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    declared.iter().find(|(m, _)| m == wanted).map(|(_, a)| *a)
+}
+
+/// The `Allow` header of a route: its declared methods, plus `HEAD` where `GET` is declared.
+fn allow_header(declared: &[(Method, Access)]) -> String {
+    let mut methods: Vec<&str> = declared.iter().map(|(m, _)| m.as_str()).collect();
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods.join(", ")
+}
 
 async fn authorize(
     State((state, table)): State<(AppState, AccessTable)>,
@@ -139,17 +170,12 @@ async fn authorize(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let Some(path) = matched else {
-        return next.run(req).await;
+    // Only matched routes reach this layer; anything else is refused, never passed on.
+    let Some(declared) = matched.as_ref().and_then(|p| table.get(p.as_str())) else {
+        return Problem::not_found("This route").into_response();
     };
-    let key = (req.method().clone(), path.as_str());
-    let Some(access) = table
-        .iter()
-        .find(|((m, p), _)| *m == key.0 && *p == key.1)
-        .map(|(_, a)| *a)
-    else {
-        // Not one of our routes for this method: the router answers 405.
-        return next.run(req).await;
+    let Some(access) = required_access(declared, req.method()) else {
+        return method_not_allowed(Some(allow_header(declared)));
     };
     if access == Access::Public {
         return next.run(req).await;
@@ -167,7 +193,7 @@ async fn authorize(
     let Some(token) = token else {
         return Problem::unauthenticated("A valid access token is required.").into_response();
     };
-    let principal: Principal = match state.tokens.verify(token).await {
+    let mut principal: Principal = match state.tokens.verify(token).await {
         Ok(p) => p,
         Err(crate::auth::token::TokenError::Invalid) => {
             return Problem::unauthenticated("The access token is invalid or has expired.")
@@ -176,6 +202,22 @@ async fn authorize(
         Err(e) => return Problem::internal(e).into_response(),
     };
     if let Access::Permission(p) = access {
+        if p.checked_against_current_state() {
+            // The token's role may be up to 15 minutes old: for these permissions the
+            // account's current status and role decide (one read).
+            match crate::accounts::get_user(&state.store, &principal.user_id).await {
+                Ok(Some(u)) if u.status == crate::domain::UserStatus::Active => {
+                    if let Some(role) = u.role {
+                        principal.role = role;
+                    }
+                }
+                Ok(_) => {
+                    return Problem::unauthenticated("The account is no longer active.")
+                        .into_response();
+                }
+                Err(e) => return Problem::from(e).into_response(),
+            }
+        }
         if !principal.role.can(p) {
             return Problem::forbidden(
                 "forbidden",
@@ -239,6 +281,11 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }
+    // Answers carry tokens and personal data: no cache keeps them unless a handler says
+    // otherwise (e.g. the company logo).
+    res.headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     res
 }
 

@@ -4,9 +4,16 @@
 //! |---|---|---|---|
 //! | user | `USER#<id>` | `USER` | gsi1: `USERS#<status>` / `<created>#<id>`; gsi2: `USERS` / `<email>` |
 //! | email guard | `USEREMAIL#<email>` | `USEREMAIL` | |
-//! | login throttle | `LOGINLOCK#<email>` | `LOGINLOCK` | TTL |
-//! | refresh-token family | `SESSION#<family id>` | `SESSION` | TTL |
-//! | password reset / invite token | `RESET#<sha256 of token>` | `RESET` | TTL |
+//! | login throttle: account | `LOGINLOCK#<email>` | `LOGINLOCK` | TTL |
+//! | login throttle: account from an address | `LOGINLOCK#<email>#<address>` | `LOGINLOCK` | TTL |
+//! | login throttle: address | `LOGINIP#<address>` | `LOGINIP` | TTL |
+//! | refresh-token family | `SESSION#<family id>` | `SESSION` | TTL; gsi1: `SESSIONS#<user>` / `<created>#<family>` while not revoked (sparse) |
+//! | two-factor sign-in (TOTP) | `USER#<id>` | `MFA` | |
+//! | second sign-in step pending | `MFACHALLENGE#<sha256 of challenge>` | `MFACHALLENGE` | TTL 5 min |
+//! | fresh sign-in proof | `REAUTH#<sha256 of token>` | `REAUTH` | TTL 5 min |
+//! | password reset / invite / verification token | `RESET#<sha256 of token>` | `RESET` | TTL |
+//! | unverified registration | `REGISTRATION#<id>` | `REGISTRATION` | TTL 24 h |
+//! | email cooldown | `MAILCOOLDOWN#<kind>#<email>` | `MAILCOOLDOWN` | TTL |
 //! | counter | `COUNTER#<name>` | `COUNTER` | |
 //! | outbox message | `OUTBOX#<id>` | `OUTBOX` | gsi1: `OUTBOX#pending` / `<created>#<id>` (sparse) |
 //! | audit record | `AUDIT#<entity type>#<entity id>` | `<at>#<id>` | gsi1: `AUDIT` / `<at>#<id>`; gsi2: `AUDITACTOR#<actor>` / `<at>#<id>` |
@@ -33,10 +40,36 @@ pub fn user_email(email: &str) -> Key {
     Key::new(format!("USEREMAIL#{email}"), "USEREMAIL")
 }
 pub fn login_lock(email: &str) -> Key {
-    Key::new(format!("LOGINLOCK#{email}"), "LOGINLOCK")
+    Key::new(format!("LOGINLOCK#{email}"), LOGIN_LOCK_SK)
 }
+/// Sort key of the login throttle's buckets (see `login_throttle`).
+pub const LOGIN_LOCK_SK: &str = "LOGINLOCK";
 pub fn session(family: &str) -> Key {
     Key::new(format!("SESSION#{family}"), "SESSION")
+}
+/// Index partition (gsi1) of a user's sessions, newest last.
+pub fn sessions_of_user(user_id: &str) -> String {
+    format!("SESSIONS#{user_id}")
+}
+/// A user's two-factor settings (TOTP secret, recovery codes), beside the user item.
+pub fn mfa(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "MFA")
+}
+/// The second step of a sign-in, waiting for its code (TTL).
+pub fn mfa_challenge(challenge_hash: &str) -> Key {
+    Key::new(format!("MFACHALLENGE#{challenge_hash}"), "MFACHALLENGE")
+}
+/// Proof of a fresh sign-in, required to change bank details (TTL).
+pub fn reauth(token_hash: &str) -> Key {
+    Key::new(format!("REAUTH#{token_hash}"), "REAUTH")
+}
+/// A registration waiting for its address to be confirmed (TTL 24 h).
+pub fn registration(id: &str) -> Key {
+    Key::new(format!("REGISTRATION#{id}"), "REGISTRATION")
+}
+/// When the last email of a kind (`reset`, `register`) went to an address (TTL).
+pub fn mail_cooldown(what: &str, email: &str) -> Key {
+    Key::new(format!("MAILCOOLDOWN#{what}#{email}"), "MAILCOOLDOWN")
 }
 pub fn reset_token(token_hash: &str) -> Key {
     Key::new(format!("RESET#{token_hash}"), "RESET")

@@ -256,6 +256,41 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The DynamoDB action behind one write, as IAM names it: each operation of a transaction is
+/// authorised as the single-item action it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WriteAction {
+    PutItem,
+    UpdateItem,
+    DeleteItem,
+    ConditionCheckItem,
+}
+
+impl WriteAction {
+    /// The IAM action name (`dynamodb:PutItem`, ...).
+    pub fn iam_action(self) -> &'static str {
+        match self {
+            WriteAction::PutItem => "dynamodb:PutItem",
+            WriteAction::UpdateItem => "dynamodb:UpdateItem",
+            WriteAction::DeleteItem => "dynamodb:DeleteItem",
+            WriteAction::ConditionCheckItem => "dynamodb:ConditionCheckItem",
+        }
+    }
+
+    fn of(op: &WriteOp) -> Self {
+        match op {
+            WriteOp::Put { .. } => WriteAction::PutItem,
+            WriteOp::Update { .. } => WriteAction::UpdateItem,
+            WriteOp::Delete { .. } => WriteAction::DeleteItem,
+            WriteOp::Check { .. } => WriteAction::ConditionCheckItem,
+        }
+    }
+}
+
+/// Sees every write (and transaction condition check) before it is sent. The end-to-end
+/// tests check each one against the function's IAM policy in `template.yaml`.
+pub type WriteObserver = Arc<dyn Fn(WriteAction, &Key) + Send + Sync>;
+
 /// Maximum operations in one transaction (DynamoDB's limit).
 pub const MAX_TRANSACTION_OPS: usize = 100;
 /// Maximum keys in one batch get before the store splits it.
@@ -272,6 +307,7 @@ enum Backend {
 pub struct Store {
     backend: Backend,
     round_trips: Arc<AtomicU64>,
+    observer: Option<WriteObserver>,
 }
 
 macro_rules! dispatch {
@@ -289,12 +325,14 @@ impl Store {
         Self {
             backend: Backend::Dynamo(backend),
             round_trips: Arc::default(),
+            observer: None,
         }
     }
     pub fn embedded(backend: EmbeddedBackend) -> Self {
         Self {
             backend: Backend::Embedded(backend),
             round_trips: Arc::default(),
+            observer: None,
         }
     }
     /// An in-memory embedded store (unit tests, benchmarks).
@@ -309,6 +347,18 @@ impl Store {
         }
     }
 
+    /// Calls `observer` with every write made through this handle (and its clones).
+    pub fn observe_writes(mut self, observer: WriteObserver) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn observe(&self, action: WriteAction, key: &Key) {
+        if let Some(o) = &self.observer {
+            o(action, key);
+        }
+    }
+
     /// Store round trips made through this handle (and its clones) so far.
     pub fn round_trips(&self) -> u64 {
         self.round_trips.load(Ordering::Relaxed)
@@ -320,6 +370,9 @@ impl Store {
 
     pub async fn put(&self, item: Item, condition: Option<Condition>) -> StoreResult<()> {
         check_item(&item)?;
+        if let Some(key) = Key::of(&item) {
+            self.observe(WriteAction::PutItem, &key);
+        }
         dispatch!(self, put(item, condition))
     }
 
@@ -332,10 +385,12 @@ impl Store {
         condition: Option<Condition>,
     ) -> StoreResult<Item> {
         check_updates(&updates)?;
+        self.observe(WriteAction::UpdateItem, key);
         dispatch!(self, update(key, updates, condition))
     }
 
     pub async fn delete(&self, key: &Key, condition: Option<Condition>) -> StoreResult<()> {
+        self.observe(WriteAction::DeleteItem, key);
         dispatch!(self, delete(key, condition))
     }
 
@@ -388,11 +443,12 @@ impl Store {
             let key = op
                 .key()
                 .ok_or_else(|| StoreError::Invalid("item without pk/sk".into()))?;
-            if !seen.insert(key) {
+            if !seen.insert(key.clone()) {
                 return Err(StoreError::Invalid(
                     "two operations on one item in a transaction".into(),
                 ));
             }
+            self.observe(WriteAction::of(op), &key);
             match op {
                 WriteOp::Put { item, .. } => check_item(item)?,
                 WriteOp::Update { updates, .. } => check_updates(updates)?,

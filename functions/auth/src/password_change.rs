@@ -1,0 +1,105 @@
+//! A signed-in user changes their password: the current one is required (and throttled like
+//! login), every session ends (`session_epoch` moves on) and the caller gets a fresh one in
+//! the answer, and an email tells the user.
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use erp_shared::accounts;
+use erp_shared::audit::{self, Actor};
+use erp_shared::auth::token::ACCESS_TTL_SECS;
+use erp_shared::auth::{Principal, password};
+use erp_shared::domain::UserStatus;
+use erp_shared::email::{outbox, templates};
+use erp_shared::error::{ApiResult, Problem, ProblemBody};
+use erp_shared::http::Json;
+use erp_shared::state::AppState;
+
+use crate::TokenResponse;
+use crate::credentials;
+use crate::sessions::{self, ClientInfo};
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change the caller's password. Every session of the account ends, this one included; the
+/// answer carries the tokens of a new session, so the caller stays signed in. An email tells
+/// the user. Access tokens already issued elsewhere stay valid until they expire (at most 15
+/// minutes) but can no longer be refreshed.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest, security(("bearer" = [])),
+    responses((status = 200, body = TokenResponse, description = "changed: the tokens of a new session"),
+              (status = 401, body = ProblemBody),
+              (status = 403, body = ProblemBody, description = "the current password is wrong (`wrong-password`)"),
+              (status = 422, body = ProblemBody, description = "the new password is too weak"),
+              (status = 429, body = ProblemBody, description = "too many attempts")))]
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    principal: Principal,
+    client: ClientInfo,
+    Json(req): Json<ChangePasswordRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let before = accounts::get_user(&state.store, &principal.user_id)
+        .await?
+        .filter(|u| u.status == UserStatus::Active)
+        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))?;
+    credentials::check_password(
+        &state,
+        &actor,
+        &before,
+        &req.current_password,
+        "user.password_change_failed",
+    )
+    .await?;
+    if let Some(w) = password::weakness(&req.new_password, Some(before.email.as_str())) {
+        return Err(Problem::field("new_password", w));
+    }
+    if req.new_password == req.current_password {
+        return Err(Problem::field(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let mut after = before.clone();
+    after.password_hash = Some(password::hash_async(req.new_password).await);
+    after.session_epoch += 1;
+    let mut ops = accounts::save_user_ops(&before, &mut after)?;
+    ops.push(audit::record(
+        &actor,
+        "user.password_changed",
+        "user",
+        &before.id,
+        audit::diff(Some(&before), Some(&after)),
+    )?);
+    // The new session belongs to the new epoch: the old ones (this one's included) end.
+    let (refresh_token, session_op) = sessions::start(&after, &client)?;
+    ops.push(session_op);
+    let message = templates::password_changed(
+        &state.brand().await?,
+        before.email.as_str(),
+        &before.name,
+        &accounts::now_rfc3339(),
+        actor.source_ip.as_deref(),
+    );
+    let (outbox_id, outbox_op) = outbox::enqueue("password_changed", message)?;
+    ops.push(outbox_op);
+    ops.extend(credentials::success_ops(&before, &actor));
+    state
+        .store
+        .transact(ops)
+        .await
+        .map_err(accounts::save_user_error)?;
+    tracing::info!(user_id = %before.id, "password changed; other sessions ended");
+    state.deliver_now(&[outbox_id]).await;
+    let access_token = sessions::access_token(&state, &after).await?;
+    Ok(Json(TokenResponse {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TTL_SECS,
+    }))
+}
