@@ -9,13 +9,15 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::Method;
+use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use erp_shared::audit::Actor;
 use erp_shared::auth::{Access, Permission};
 use erp_shared::config::{Config, LocalConfig, SecretSource};
 use erp_shared::domain::Email;
-use erp_shared::error::{ApiResult, Problem};
+use erp_shared::email::outbox::Backoff;
+use erp_shared::error::{ApiResult, Problem, ProblemBody};
 use erp_shared::http::ApiRouter;
 use erp_shared::http::{Json, Query};
 use erp_shared::state::AppState;
@@ -68,17 +70,32 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The deployed API's document, finished (`docs/openapi.json`, served on AWS).
 pub fn openapi_json() -> String {
-    let mut doc = serde_json::to_value(openapi()).expect("OpenAPI document serialises");
+    finish(openapi())
+}
+
+/// The document the local server serves: the deployed API's plus the routes only the local
+/// server has ([`local_routes`]).
+pub fn local_openapi_json() -> String {
+    let mut doc = openapi();
+    doc.merge(LocalDoc::openapi());
+    finish(doc)
+}
+
+fn finish(doc: utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(doc).expect("OpenAPI document serialises");
     contract::refine(&mut doc);
     serde_json::to_string_pretty(&doc).expect("OpenAPI document serialises")
 }
 
 /// The state the local server runs with: the given one plus the invoice-PDF renderer (as
-/// the `invoices` and `notifier` functions have on AWS) and the OpenAPI document.
+/// the `invoices` and `notifier` functions have on AWS) and its OpenAPI document.
 pub fn local_state(state: AppState) -> AppState {
     let pdfs = erp_shared::documents::attachments(&state.store, state.config.time_zone);
-    state.with_attachments(pdfs).with_openapi(openapi_json())
+    state
+        .with_attachments(pdfs)
+        .with_openapi(local_openapi_json())
 }
 
 /// Routes only the local server has: `/healthz` and the on-demand reminder run.
@@ -100,22 +117,39 @@ pub fn router(state: AppState) -> Router {
         .into_router(local_state(state))
 }
 
-#[derive(serde::Deserialize)]
+/// The query of `POST /api/v1/admin/run-reminders`: a date, an instant, or neither (today).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RunReminders {
-    /// The company-time-zone date to run for.
+    /// The company-time-zone date to run for (`YYYY-MM-DD`; default: today there).
+    #[param(format = Date)]
     date: Option<String>,
     /// Or an instant (RFC 3339): the date is the company's date at that instant.
+    #[param(format = DateTime)]
     at: Option<String>,
 }
 
-#[derive(serde::Serialize)]
+/// What a reminder run did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct RunRemindersResponse {
+    /// The job's report, as the `reminders` function returns it on AWS.
     reminders: erp_shared::reminders::RunReport,
-    outbox: erp_shared::email::outbox::DrainReport,
+    /// How many of this run's reminder emails (`reminders.outbox_ids`) were delivered
+    /// before the answer. The others (a send that failed) stay in the outbox and are
+    /// retried by the local server's background sender; other queued emails are left to it.
+    delivered: usize,
 }
 
-/// Local mode only: runs the daily reminder job for a chosen date (default: today in the
-/// company's time zone), then sends the outbox at once.
+/// Run the daily reminder job now (local server only)
+///
+/// Runs the job the `reminders` function runs daily on AWS, for a chosen date (default:
+/// today in the company's time zone), then delivers the reminder emails it queued, as the
+/// `notifier` does on AWS when they are inserted. It sends nothing else: other emails are
+/// the background sender's (every 5 seconds). Give `date` or `at`, not both (422). Not
+/// deployed on AWS, and not in `docs/openapi.json`.
+#[utoipa::path(post, path = "/api/v1/admin/run-reminders", tag = "local", params(RunReminders),
+    security(("bearer" = [])),
+    responses((status = 200, body = RunRemindersResponse), (status = 422, body = ProblemBody, description = "a bad date or instant, or both given")))]
 async fn run_reminders(
     axum::extract::State(state): axum::extract::State<AppState>,
     actor: Actor,
@@ -134,10 +168,20 @@ async fn run_reminders(
         (Some(_), Some(_)) => return Err(Problem::field("at", "give date or at, not both")),
     };
     let reminders = erp_shared::reminders::run(&state.store, &company, date, &actor).await?;
-    let now = chrono::Utc::now().timestamp();
-    let outbox = erp_shared::email::outbox::drain(&state.courier(), now).await?;
-    Ok(Json(RunRemindersResponse { reminders, outbox }))
+    let delivered = state.deliver_now(&reminders.outbox_ids).await;
+    Ok(Json(RunRemindersResponse {
+        reminders,
+        delivered,
+    }))
 }
+
+/// The document of the routes only the local server has.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(run_reminders),
+    components(schemas(RunRemindersResponse, erp_shared::reminders::RunReport, ProblemBody))
+)]
+struct LocalDoc;
 
 /// Local mode with no secret configured: a signing key generated on first start and kept in
 /// the data folder (readable by the owner only).
@@ -189,27 +233,92 @@ pub fn spawn_outbox_drainer(state: AppState, every: Duration) -> tokio::task::Jo
     })
 }
 
-/// Runs the local server until Ctrl-C.
-pub async fn run(mut config: Config, local: LocalConfig) -> Result<(), Box<dyn std::error::Error>> {
-    if config.secrets.is_none() {
-        config.secrets = Some(SecretSource::Inline(local_secret(&config.data_dir)?));
+/// The pace of the local server's email: how often the background sender sends the outbox,
+/// and when a failed send is tried again.
+#[derive(Clone, Copy, Debug)]
+pub struct Pacing {
+    /// What the `notifier` function's stream trigger and sweep do on AWS: 5 seconds.
+    pub drain_every: Duration,
+    /// The outbox's backoff (1, 2, 4, 8 minutes); tests of the local server use seconds.
+    pub retry: Backoff,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            drain_every: Duration::from_secs(5),
+            retry: Backoff::default(),
+        }
     }
+}
+
+/// The local server, assembled and listening, not yet serving (see [`LocalServer::serve`]).
+pub struct LocalServer {
+    /// Where it listens (127.0.0.1; `PORT=0` picks a free port).
+    pub addr: SocketAddr,
+    pub state: AppState,
+    listener: tokio::net::TcpListener,
+    app: Router,
+    drainer: tokio::task::JoinHandle<()>,
+}
+
+impl LocalServer {
+    /// Assembles the local server: the state of the configuration with the PDF renderer, the
+    /// admin of `ERP_ADMIN_EMAIL`, the background sender (with the same state, so invoice and
+    /// reminder emails, which carry a PDF, are sent too), and every route on 127.0.0.1.
+    pub async fn start(
+        mut config: Config,
+        local: LocalConfig,
+        pacing: Pacing,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        if config.secrets.is_none() {
+            config.secrets = Some(SecretSource::Inline(local_secret(&config.data_dir)?));
+        }
+        let state =
+            local_state(AppState::from_config(config).await?).with_email_retry(pacing.retry);
+        bootstrap_admin(&state, &local).await?;
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], local.port))).await?;
+        let addr = listener.local_addr()?;
+        let drainer = spawn_outbox_drainer(state.clone(), pacing.drain_every);
+        let app = function_routes()
+            .merge(local_routes())
+            .into_router(state.clone());
+        Ok(Self {
+            addr,
+            state,
+            listener,
+            app,
+            drainer,
+        })
+    }
+
+    /// Serves requests until `shutdown` completes; the background sender stops with it.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = axum::serve(
+            self.listener,
+            self.app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        self.drainer.abort();
+        served
+    }
+}
+
+/// Runs the local server until Ctrl-C.
+pub async fn run(config: Config, local: LocalConfig) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = config.data_dir.clone();
-    // The drainer needs the PDF renderer too: invoice and reminder emails carry a PDF.
-    let state = local_state(AppState::from_config(config).await?);
-    bootstrap_admin(&state, &local).await?;
-    spawn_outbox_drainer(state.clone(), Duration::from_secs(5));
-    let app = function_routes().merge(local_routes()).into_router(state);
-    let addr = SocketAddr::from(([127, 0, 0, 1], local.port));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let server = LocalServer::start(config, local, Pacing::default()).await?;
+    let addr = server.addr;
     tracing::info!(%addr, data_dir = %data_dir.display(), "ERP API listening on http://{addr}/api/v1");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    server
+        .serve(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }

@@ -217,6 +217,38 @@ pub async fn attempt(store: &Store, email: &str, address: &str, now: i64) -> Sto
     Ok(Verdict::Refused)
 }
 
+/// Requests that email an address the client chose (registration, password reset), per
+/// client address: 20 (an office registering its staff at once), then one every 3 minutes. Each address already gets at most one such
+/// email per 15 minutes (`accounts::mail_cooldown_op`); this keeps one client from mailing
+/// many addresses through us.
+pub const EMAILS_PER_ADDRESS: Rate = Rate {
+    capacity: 20,
+    refill_secs: 180,
+};
+
+pub fn email_key(address: &str) -> Key {
+    Key::new(format!("MAILIP#{address}"), "MAILIP")
+}
+
+/// Draws one email-sending request from the client address's bucket; `false` when it is
+/// empty.
+pub async fn email_request(store: &Store, address: &str, now: i64) -> StoreResult<bool> {
+    let key = email_key(address);
+    for _ in 0..8 {
+        let found = store.get(&key).await?;
+        let bucket = draw(key.clone(), found, EMAILS_PER_ADDRESS, now, 0);
+        let Some(left) = bucket.bucket.take() else {
+            return Ok(false);
+        };
+        match store.transact(vec![save(&bucket, left, &[])]).await {
+            Ok(()) => return Ok(true),
+            Err(e) if e.is_condition() || matches!(e, StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
 /// After a successful login: the account's bucket and this address's bucket for it are
 /// full again (the address's own bucket is not: it counts attempts on every account).
 pub fn success_ops(email: &str, address: &str) -> Vec<WriteOp> {
@@ -298,6 +330,19 @@ mod tests {
             attempt(&store, "a@b.co", "10.0.0.1", now).await.unwrap(),
             Verdict::Attempt { .. }
         ));
+    }
+
+    #[tokio::test]
+    async fn one_client_cannot_mail_many_addresses() {
+        let store = Store::memory();
+        let now = chrono::Utc::now().timestamp();
+        for _ in 0..EMAILS_PER_ADDRESS.capacity {
+            assert!(email_request(&store, "10.0.0.7", now).await.unwrap());
+        }
+        assert!(!email_request(&store, "10.0.0.7", now).await.unwrap());
+        assert!(email_request(&store, "10.0.0.8", now).await.unwrap());
+        let later = now + EMAILS_PER_ADDRESS.refill_secs;
+        assert!(email_request(&store, "10.0.0.7", later).await.unwrap());
     }
 
     #[tokio::test]

@@ -15,12 +15,12 @@
 //!   again (and skipped once it is no longer open).
 
 use chrono::{Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::domain::Customer;
-use crate::domain::company::{CompanySettings, ReminderStep};
+use crate::domain::company::{CompanySettings, ReminderStep, StepPlace, step_timing};
 use crate::domain::money::{LineInput, Rounding, price_line, totals};
 use crate::domain::sales::{Invoice, InvoiceKind};
 use crate::email::{outbox, templates};
@@ -50,6 +50,123 @@ pub struct RunReport {
     pub already_sent: usize,
     /// Outbox ids of the reminder emails queued (the notifier sends them).
     pub outbox_ids: Vec<String>,
+}
+
+/// The guard item of a step taken (`INVOICE#<id>` / `REMINDER#<days>`): what was sent, when,
+/// to whom, and which email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepTaken {
+    pub invoice_id: String,
+    pub days: i32,
+    /// The step's place in the schedule when it was taken (absent on steps taken before
+    /// steps were numbered).
+    #[serde(default)]
+    pub number: Option<usize>,
+    #[serde(default)]
+    pub of: Option<usize>,
+    pub date: NaiveDate,
+    /// The customer's address; `None`: the customer had none, no email was sent.
+    pub to: Option<String>,
+    /// The late fee this step added (minor units).
+    pub late_fee: Option<i64>,
+    /// The reminder's email in the outbox (absent on steps taken before it was recorded).
+    #[serde(default)]
+    pub outbox_id: Option<String>,
+}
+
+/// A reminder an invoice received, as the API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct InvoiceReminder {
+    /// The step: days from the due date (-3: three days before; 14: two weeks late).
+    pub days: i32,
+    /// Its place in the company's schedule when it was sent: reminder `number` of `of`
+    /// (null on reminders sent before steps were numbered).
+    pub number: Option<usize>,
+    /// How many steps the schedule had then.
+    pub of: Option<usize>,
+    /// The step in words, as the email names it: "Reminder 4 of 5: 14 days overdue".
+    pub label: String,
+    /// The day the job took the step (the company's date).
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    /// Where the email went; null when the customer had no email address (nothing sent).
+    pub to: Option<String>,
+    /// The late fee the step added, in minor units of the invoice's currency.
+    pub late_fee: Option<i64>,
+    /// The email in the outbox (`GET /api/v1/outbox`).
+    pub outbox_id: Option<String>,
+    /// The email's status: `pending` (being sent or retried), `sending`, `sent`, `failed`
+    /// (every attempt failed; an admin can retry it) or `discarded`; null without an email.
+    pub email_status: Option<String>,
+}
+
+/// The reminders an invoice received (up to 100), in the order they were sent: one Query on
+/// the invoice's partition (the `REMINDER#` items), then one batch read of their emails'
+/// statuses.
+pub async fn of_invoice(
+    store: &Store,
+    invoice_id: &str,
+) -> Result<Vec<InvoiceReminder>, StoreError> {
+    let page = store
+        .query(
+            Query::table(keys::invoice_partition(invoice_id))
+                .range(SkRange::BeginsWith(keys::REMINDER_PREFIX.into()))
+                // A schedule has at most 10 steps; an invoice meets a few schedules at most.
+                .limit(crate::store::MAX_BATCH_GET),
+        )
+        .await?;
+    let mut taken = page
+        .items
+        .into_iter()
+        .map(from_item::<StepTaken>)
+        .collect::<Result<Vec<_>, _>>()?;
+    taken.sort_by_key(|t| (t.date, t.days));
+    let emails: Vec<Key> = taken
+        .iter()
+        .filter_map(|t| t.outbox_id.as_deref().map(keys::outbox))
+        .collect();
+    let statuses: std::collections::HashMap<String, String> = if emails.is_empty() {
+        Default::default()
+    } else {
+        store
+            .batch_get(&emails)
+            .await?
+            .into_iter()
+            .filter_map(|item| {
+                let id = item.get("id")?.as_str()?.to_string();
+                let status = item.get("status")?.as_str()?.to_string();
+                Some((id, status))
+            })
+            .collect()
+    };
+    Ok(taken
+        .into_iter()
+        .map(|t| {
+            let label = match (t.number, t.of) {
+                (Some(number), Some(of)) => StepPlace {
+                    number,
+                    of,
+                    days: t.days,
+                }
+                .label(),
+                _ => format!("Reminder: {}", step_timing(t.days)),
+            };
+            InvoiceReminder {
+                days: t.days,
+                number: t.number,
+                of: t.of,
+                label,
+                date: t.date,
+                email_status: t
+                    .outbox_id
+                    .as_ref()
+                    .and_then(|id| statuses.get(id).cloned()),
+                to: t.to,
+                late_fee: t.late_fee,
+                outbox_id: t.outbox_id,
+            }
+        })
+        .collect())
 }
 
 /// The step due for an invoice on `date`, if any.
@@ -108,22 +225,25 @@ pub async fn run(
             )
             .await?;
         report.examined += page.items.len();
-        let mut candidates: Vec<(Invoice, ReminderStep)> = Vec::new();
+        let mut candidates: Vec<(Invoice, ReminderStep, StepPlace)> = Vec::new();
         for item in page.items {
             let invoice: Invoice = from_item(item)?;
             if let Some(step) = step_for(&invoice, steps, date) {
-                let step = step.clone();
-                candidates.push((invoice, step));
+                let place = company
+                    .reminders
+                    .place_of(step.days)
+                    .expect("the step is in the schedule");
+                candidates.push((invoice, step.clone(), place));
             }
         }
         // One batch read: which steps are taken already, and the customers' addresses.
         let mut wanted: Vec<Key> = candidates
             .iter()
-            .map(|(i, s)| keys::reminder_step(&i.id, s.days))
+            .map(|(i, s, _)| keys::reminder_step(&i.id, s.days))
             .collect();
         let mut customer_keys: Vec<Key> = candidates
             .iter()
-            .map(|(i, _)| keys::customer(&i.customer_id))
+            .map(|(i, _, _)| keys::customer(&i.customer_id))
             .collect();
         customer_keys.sort();
         customer_keys.dedup();
@@ -136,13 +256,14 @@ pub async fn run(
             .filter_map(|i| from_item::<Customer>(i).ok())
             .filter_map(|c| Some((c.id, c.email?.as_str().to_string())))
             .collect();
-        for (invoice, step) in candidates {
+        for (invoice, step, place) in candidates {
             if taken.contains(&keys::reminder_step(&invoice.id, step.days)) {
                 report.already_sent += 1;
                 continue;
             }
             let to = emails.get(&invoice.customer_id).cloned();
-            take_step(store, &brand, invoice, &step, date, to, actor, &mut report).await?;
+            let step = (&step, place);
+            take_step(store, &brand, invoice, step, date, to, actor, &mut report).await?;
         }
         match page.cursor {
             Some(c) => cursor = Some(c),
@@ -155,13 +276,14 @@ pub async fn run(
     Ok(report)
 }
 
-/// Takes one step for one invoice, retrying when the invoice changed meanwhile.
+/// Takes one step (and its place in the schedule) for one invoice, retrying when the
+/// invoice changed meanwhile.
 #[allow(clippy::too_many_arguments)]
 async fn take_step(
     store: &Store,
     brand: &templates::Brand,
     mut invoice: Invoice,
-    step: &ReminderStep,
+    (step, place): (&ReminderStep, StepPlace),
     date: NaiveDate,
     to: Option<String>,
     actor: &Actor,
@@ -174,19 +296,9 @@ async fn take_step(
             .as_ref()
             .and_then(|f| f.on(invoice.balance_due));
         let mut after = invoice.clone();
+        // 0 (put first, below): the guard; then the invoice (changed, or checked unchanged).
         let mut ops = Vec::new();
         let mut outbox_id = None;
-        // 0: the guard; 1: the invoice (changed, or checked unchanged).
-        ops.push(WriteOp::put_new(to_item(
-            &guard_key,
-            &json!({
-                "invoice_id": invoice.id,
-                "days": step.days,
-                "date": date.to_string(),
-                "to": to,
-                "late_fee": fee,
-            }),
-        )?));
         if let Some(fee) = fee {
             let line = price_line(
                 LineInput {
@@ -235,11 +347,23 @@ async fn take_step(
             });
         }
         if let Some(to) = &to {
-            let message = templates::reminder(brand, to, &after, date, fee);
+            let message = templates::reminder(brand, to, &after, date, &place, fee);
             let (id, op) = outbox::enqueue("invoice_reminder", message)?;
             ops.push(op);
             outbox_id = Some(id);
         }
+        // The guard names the email (built last: it shows the balance after the fee).
+        let guard = StepTaken {
+            invoice_id: invoice.id.clone(),
+            days: step.days,
+            number: Some(place.number),
+            of: Some(place.of),
+            date,
+            to: to.clone(),
+            late_fee: fee,
+            outbox_id: outbox_id.clone(),
+        };
+        ops.insert(0, WriteOp::put_new(to_item(&guard_key, &guard)?));
         ops.push(audit::record(
             actor,
             "invoice.reminder_sent",
@@ -396,7 +520,10 @@ mod tests {
             &store,
             &templates::Brand::of(&company),
             sales::get_invoice(&store, "i2").await.unwrap().unwrap(),
-            &company.reminders.steps[1],
+            (
+                &company.reminders.steps[1],
+                company.reminders.place_of(0).unwrap(),
+            ),
             d("2026-03-10"),
             Some("ap@acme.test".into()),
             &actor,
@@ -420,5 +547,65 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(queued.items.len(), 3, "one email per invoice");
+    }
+
+    #[tokio::test]
+    async fn a_reminder_names_its_step_and_the_invoice_lists_it_with_its_email() {
+        let store = Store::memory();
+        let company = CompanySettings::defaults(chrono_tz::UTC);
+        let actor = Actor::system("reminders", "test");
+        let mut customer = Customer::blank("c1".into(), "2026-01-01T00:00:00Z".into());
+        customer.email = Some(crate::domain::Email::parse("ap@acme.test").unwrap());
+        store
+            .put(crate::catalog::customer_item(&customer).unwrap(), None)
+            .await
+            .unwrap();
+        let i = invoice("2026-03-01", "2026-03-10");
+        store
+            .put(sales::invoice_item(&i).unwrap(), None)
+            .await
+            .unwrap();
+        assert!(of_invoice(&store, "i1").await.unwrap().is_empty());
+        let first = run(&store, &company, d("2026-03-07"), &actor)
+            .await
+            .unwrap();
+        let second = run(&store, &company, d("2026-03-17"), &actor)
+            .await
+            .unwrap();
+        let message: outbox::OutboxRecord = from_item(
+            store
+                .get(&keys::outbox(&second.outbox_ids[0]))
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            message.message.subject.contains("(reminder 3 of 5)"),
+            "{}",
+            message.message.subject
+        );
+        assert!(
+            message
+                .message
+                .text
+                .contains("Reminder 3 of 5: 7 days overdue."),
+            "{}",
+            message.message.text
+        );
+        let listed = of_invoice(&store, "i1").await.unwrap();
+        let labels: Vec<&str> = listed.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Reminder 1 of 5: 3 days before the due date",
+                "Reminder 3 of 5: 7 days overdue"
+            ]
+        );
+        assert_eq!(listed[0].date, d("2026-03-07"));
+        assert_eq!(listed[0].outbox_id, Some(first.outbox_ids[0].clone()));
+        assert_eq!(listed[1].outbox_id, Some(second.outbox_ids[0].clone()));
+        assert_eq!(listed[1].email_status.as_deref(), Some("pending"));
+        assert_eq!(listed[1].to.as_deref(), Some("ap@acme.test"));
     }
 }

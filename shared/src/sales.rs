@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::domain::money::Line;
-use crate::domain::sales::{Invoice, InvoiceKind, Order, Payment};
+use crate::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, Order, Payment};
 use crate::store::{
     Condition, Index, Item, Key, Store, StoreError, StoreResult, Update, WriteOp, from_item, keys,
     to_item,
@@ -80,6 +80,22 @@ pub fn invoice_item(i: &Invoice) -> StoreResult<Item> {
         );
     }
     Ok(item)
+}
+
+/// The status an invoice item reads as ([`InvoiceStatus::read_as`]), for list filters that
+/// look at items before they are decoded.
+pub fn item_status(item: &Item) -> Option<InvoiceStatus> {
+    let status = InvoiceStatus::parse(item.get("status")?.as_str()?)?;
+    let kind = match item.get("kind").and_then(Value::as_str) {
+        Some("credit_note") => InvoiceKind::CreditNote,
+        _ => InvoiceKind::Invoice,
+    };
+    let has_paid_on = item.get("paid_on").is_some_and(|v| !v.is_null());
+    let credited = item
+        .get("amount_credited")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    Some(status.read_as(kind, has_paid_on, credited))
 }
 
 pub fn payment_item(p: &Payment) -> StoreResult<Item> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::auth::TokenService;
 use crate::config::{Config, EmailKind, SecretSource, StoreKind};
 use crate::domain::company::CompanySettings;
-use crate::email::outbox::{self, Courier};
+use crate::email::outbox::{self, Backoff, Courier};
 use crate::email::{AttachmentSource, Mailer};
 use crate::secrets::{SalesforceSecret, Secrets};
 use crate::settings::SettingsCache;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub attachments: Option<Arc<dyn AttachmentSource>>,
     /// The OpenAPI document served at `/api/v1/openapi.json`.
     pub openapi: Arc<str>,
+    /// When a failed email is tried again (the default everywhere; see [`Backoff`]).
+    pub email_retry: Backoff,
     /// The Salesforce secret, when the integration is configured (read lazily, by the
     /// `salesforce` function only).
     pub salesforce: Option<SalesforceSecret>,
@@ -109,6 +111,7 @@ impl AppState {
             mailer,
             attachments: None,
             openapi: Arc::from("{}"),
+            email_retry: Backoff::default(),
             salesforce,
             settings: SettingsCache::default(),
         }
@@ -126,12 +129,19 @@ impl AppState {
         self
     }
 
+    /// Sets when failed emails are tried again (the local server's tests use seconds).
+    pub fn with_email_retry(mut self, retry: Backoff) -> Self {
+        self.email_retry = retry;
+        self
+    }
+
     /// What delivering email needs.
     pub fn courier(&self) -> Courier {
         Courier {
             store: self.store.clone(),
             mailer: self.mailer.clone(),
             attachments: self.attachments.clone(),
+            retry: self.email_retry,
         }
     }
 

@@ -767,3 +767,84 @@ on_both_backends!(
     an_admin_without_two_factor_sets_it_up_at_login_when_the_company_requires_it,
     changing_bank_details_needs_a_fresh_sign_in_and_tells_every_admin,
 );
+
+mod browser_sessions {
+    use erp_tests::{Backend, StatusCode, TestApp, on_both_backends};
+    use serde_json::json;
+
+    /// The `erp_refresh` value and the whole `Set-Cookie` of an answer.
+    fn set_cookie(r: &erp_tests::Reply) -> (String, String) {
+        let set = r.headers["set-cookie"].to_str().unwrap().to_string();
+        let value = set
+            .strip_prefix("erp_refresh=")
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_string();
+        (value, set)
+    }
+
+    async fn refresh_with(app: &TestApp, cookie: &str, csrf: bool, path: &str) -> erp_tests::Reply {
+        let mut req = app
+            .client
+            .post(app.url(path))
+            .header("cookie", format!("erp_refresh={cookie}"))
+            .json(&json!({}));
+        if csrf {
+            req = req.header("x-requested-with", "erp");
+        }
+        erp_tests::Reply::from(req.send().await.unwrap()).await
+    }
+
+    async fn a_browser_keeps_its_refresh_token_in_an_http_only_cookie(backend: Backend) {
+        let app = TestApp::start(backend).await;
+        let r = erp_tests::Reply::from(
+            app.client
+                .post(app.url("/api/v1/auth/login"))
+                .header("x-refresh-cookie", "1")
+                .json(
+                    &json!({ "email": app.email("admin"), "password": erp_tests::ADMIN_PASSWORD }),
+                )
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.get("refresh_token").is_none(),
+            "never readable by scripts"
+        );
+        assert!(r.body["access_token"].is_string());
+        let (first, set) = set_cookie(&r);
+        for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/api/v1/auth"] {
+            assert!(set.contains(attr), "{set}");
+        }
+
+        // A cross-site form can send the cookie but not a custom header: refused.
+        let forged = refresh_with(&app, &first, false, "/api/v1/auth/refresh").await;
+        forged.assert_problem(StatusCode::FORBIDDEN, "csrf");
+        let r = refresh_with(&app, &first, true, "/api/v1/auth/refresh").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.get("refresh_token").is_none());
+        let (second, _) = set_cookie(&r);
+        assert_ne!(first, second);
+        let me = app
+            .get(
+                "/api/v1/auth/me",
+                Some(r.body["access_token"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(me.status, StatusCode::OK);
+
+        // Signing out ends the session and removes the cookie.
+        let out = refresh_with(&app, &second, true, "/api/v1/auth/logout").await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT);
+        let (_, cleared) = set_cookie(&out);
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+        refresh_with(&app, &second, true, "/api/v1/auth/refresh")
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+
+    on_both_backends!(a_browser_keeps_its_refresh_token_in_an_http_only_cookie);
+}

@@ -30,6 +30,14 @@ async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
     }
 }
 
+/// A list that does not page answers like every list: `{items, next_cursor: null}`.
+fn assert_one_page(list: &Value) {
+    let fields: Vec<&String> = list.as_object().expect("an object").keys().collect();
+    assert_eq!(fields, ["items", "next_cursor"], "{list}");
+    assert!(list["items"].is_array(), "{list}");
+    assert!(list["next_cursor"].is_null(), "{list}");
+}
+
 fn date(v: &Value) -> NaiveDate {
     v.as_str().unwrap().parse().unwrap()
 }
@@ -346,7 +354,8 @@ async fn the_dashboard_matches_the_documents(backend: Backend) {
     .await;
     let mut expected: Vec<(String, i64)> = by_customer.into_iter().collect();
     expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let got: Vec<(String, i64)> = top
+    assert_one_page(&top);
+    let got: Vec<(String, i64)> = top["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -358,7 +367,11 @@ async fn the_dashboard_matches_the_documents(backend: Backend) {
         })
         .collect();
     assert_eq!(got, expected);
-    assert!(top[0]["name"].as_str().is_some_and(|n| !n.is_empty()));
+    assert!(
+        top["items"][0]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
     let top_p = ok(
         app.get(
             "/api/v1/dashboard/top-products?from=2026-10-01&to=2026-10-31&limit=2",
@@ -371,7 +384,8 @@ async fn the_dashboard_matches_the_documents(backend: Backend) {
     let mut expected: Vec<(String, i64)> = by_product.into_iter().collect();
     expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     expected.truncate(2);
-    let got: Vec<(String, i64)> = top_p
+    assert_one_page(&top_p);
+    let got: Vec<(String, i64)> = top_p["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -390,7 +404,8 @@ async fn the_dashboard_matches_the_documents(backend: Backend) {
         StatusCode::OK,
     )
     .await;
-    let texts: Vec<&str> = feed
+    assert_one_page(&feed);
+    let texts: Vec<&str> = feed["items"]
         .as_array()
         .unwrap()
         .iter()

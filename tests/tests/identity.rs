@@ -432,6 +432,46 @@ async fn concurrent_guesses_are_counted_before_the_password_is_checked(backend: 
     assert!(audit.actions().contains(&"user.unlocked"), "{}", audit.body);
 }
 
+async fn one_client_cannot_mail_many_addresses_through_the_api(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let spammer = client_from([127, 0, 0, 5]);
+    let ask = |path: &'static str, i: usize| {
+        let (app, spammer) = (&app, &spammer);
+        async move {
+            let body = json!({ "email": app.email(&format!("target{i}")), "name": "Target" });
+            erp_tests::Reply::from(
+                spammer
+                    .post(app.url(path))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let capacity = erp_shared::login_throttle::EMAILS_PER_ADDRESS.capacity as usize;
+    for i in 0..capacity {
+        let path = if i % 2 == 0 {
+            "/api/v1/auth/register"
+        } else {
+            "/api/v1/auth/password-reset/request"
+        };
+        assert_eq!(ask(path, i).await.status, StatusCode::ACCEPTED);
+    }
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/password-reset/request",
+    ] {
+        ask(path, capacity)
+            .await
+            .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+    }
+    // Other clients are not affected.
+    let r = register(&app, "elsewhere", "elsewhere-passphrase").await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+}
+
 async fn an_invitation_is_sent_again_or_revoked(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin_token().await;
@@ -837,6 +877,12 @@ async fn bad_requests_get_problem_json_never_a_server_error(backend: Backend) {
         )
         .await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    // Bodies are objects, also where every field is optional (serde alone takes `[]`).
+    for body in [json!([]), json!(null), json!("token"), json!(7)] {
+        let r = app.post("/api/v1/auth/logout", None, body).await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(r.error_fields(), ["body"]);
+    }
 
     let big = "x".repeat(2 * 1024 * 1024);
     // On a connection of its own: the server answers 413 without reading the rest of the
@@ -949,6 +995,7 @@ on_both_backends!(
     guessing_passwords_is_stopped_without_locking_the_owner_out,
     concurrent_guesses_are_counted_before_the_password_is_checked,
     an_invitation_is_sent_again_or_revoked,
+    one_client_cannot_mail_many_addresses_through_the_api,
     pending_rejected_and_deactivated_accounts_cannot_log_in,
     a_password_is_reset_with_the_emailed_token_once,
     an_invited_user_sets_a_password_from_the_email,

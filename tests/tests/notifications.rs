@@ -637,6 +637,12 @@ async fn a_failed_send_is_retried_and_arrives_once(backend: Backend) {
     let listed = &pending["items"][0];
     assert_eq!(listed["id"], outbox_id.as_str());
     assert_eq!(listed["attempts"], 1);
+    // What failed, but not where (the log names the folder and the OS error).
+    let reason = match backend {
+        Backend::Embedded => "the local mail folder could not be written",
+        Backend::Dynamo => "the mail service refused or failed the send",
+    };
+    assert_eq!(listed["last_error"], reason, "{listed}");
     assert!(app.emails_to(&to).await.is_empty());
 
     let courier = app.state.courier();

@@ -187,6 +187,13 @@ async fn a_month_of_daily_runs_sends_each_step_once(backend: Backend) {
     assert!(never[2].contains("7 days past due"), "{never:?}");
     assert!(never[3].contains("14 days past due"), "{never:?}");
     assert!(never[4].contains("30 days past due"), "{never:?}");
+    // Each names its step of the schedule.
+    for (n, subject) in never.iter().enumerate() {
+        assert!(
+            subject.contains(&format!("(reminder {} of 5)", n + 1)),
+            "{subject}"
+        );
+    }
     assert_eq!(subjects(&app, &paid_late).await.len(), 2);
     assert!(subjects(&app, &voided).await.is_empty());
     let late = subjects(&app, &issued_late).await;
@@ -219,7 +226,87 @@ async fn a_month_of_daily_runs_sends_each_step_once(backend: Backend) {
         .find(|m| m.subject.contains("14 days"))
         .unwrap();
     assert!(fee_mail.text.contains("late fee of EUR 5.00"));
+    assert!(
+        fee_mail.text.contains("Reminder 4 of 5: 14 days overdue."),
+        "{}",
+        fee_mail.text
+    );
+    assert!(fee_mail.html.contains("Reminder 4 of 5: 14 days overdue."));
     assert!(fee_mail.pdf_text().contains("Late fee (14 days overdue)"));
+    // The invoice lists its reminders: step, day, address, late fee and email.
+    let listed = ok(
+        app.get(
+            &format!("/api/v1/invoices/{}/reminders", never_paid.invoice),
+            Some(&admin),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    let items = listed["items"].as_array().unwrap();
+    let field = |name: &str| -> Vec<Value> { items.iter().map(|r| r[name].clone()).collect() };
+    assert_eq!(
+        field("label"),
+        [
+            "Reminder 1 of 5: 3 days before the due date",
+            "Reminder 2 of 5: on the due date",
+            "Reminder 3 of 5: 7 days overdue",
+            "Reminder 4 of 5: 14 days overdue",
+            "Reminder 5 of 5: 30 days overdue",
+        ]
+    );
+    assert_eq!(field("days"), [-3, 0, 7, 14, 30]);
+    assert_eq!(
+        field("date"),
+        [
+            "2026-03-07",
+            "2026-03-10",
+            "2026-03-17",
+            "2026-03-24",
+            "2026-04-09"
+        ]
+    );
+    assert_eq!(
+        field("late_fee"),
+        [
+            json!(null),
+            json!(null),
+            json!(null),
+            json!(500),
+            json!(null)
+        ]
+    );
+    assert!(items.iter().all(|r| r["to"] == never_paid.to.as_str()));
+    assert!(
+        items.iter().all(|r| r["email_status"] == "sent"),
+        "{listed}"
+    );
+    assert!(items.iter().all(|r| r["outbox_id"].is_string()), "{listed}");
+    assert_eq!(listed["next_cursor"], Value::Null);
+    let late_list = ok(
+        app.get(
+            &format!("/api/v1/invoices/{}/reminders", issued_late.invoice),
+            Some(&admin),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        late_list["items"][0]["label"], "Reminder 2 of 5: on the due date",
+        "{late_list}"
+    );
+    let none = ok(
+        app.get(
+            &format!("/api/v1/invoices/{}/reminders", voided.invoice),
+            Some(&admin),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(none["items"], json!([]));
+    app.get("/api/v1/invoices/no-such-invoice/reminders", Some(&admin))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+
     // Reminders are in the audit trail.
     let audit = app
         .get(

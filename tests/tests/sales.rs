@@ -86,6 +86,16 @@ impl Shop {
         .await
     }
 
+    /// Confirms a draft order and makes its invoice (as the admin); the invoice's answer.
+    async fn invoice_order(&self, order_id: &str) -> Value {
+        let path = |step: &str| format!("/api/v1/orders/{order_id}/{step}");
+        let admin = Some(self.admin.as_str());
+        let confirmed = self.app.post(&path("confirm"), admin, json!({})).await;
+        ok(confirmed, StatusCode::OK).await;
+        let made = self.app.post(&path("invoice"), admin, json!({})).await;
+        ok(made, StatusCode::CREATED).await
+    }
+
     /// A draft invoice with these lines.
     async fn draft(&self, lines: Value) -> Value {
         ok(
@@ -109,6 +119,26 @@ impl Shop {
                 body,
             )
             .await
+    }
+
+    /// An issued invoice with these lines.
+    async fn issued(&self, lines: Value) -> String {
+        let id = self.draft(lines).await["id"].as_str().unwrap().to_string();
+        ok(self.issue(&id, json!({})).await, StatusCode::OK).await;
+        id
+    }
+
+    /// A payment on this date.
+    async fn pay_on(&self, id: &str, amount: i64, date: &str) -> Reply {
+        send(
+            &self.app,
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/payments"),
+            &self.admin,
+            &[],
+            Some(json!({"amount": amount, "method": "cash", "date": date})),
+        )
+        .await
     }
 
     async fn pay(&self, id: &str, amount: i64, key: Option<&str>) -> Reply {
@@ -394,28 +424,7 @@ async fn five_hundred_lines_fit_and_more_are_refused(backend: Backend) {
         .sum();
     assert_eq!(order["totals"]["total"], sum);
     let id = order["id"].as_str().unwrap();
-    ok(
-        s.app
-            .post(
-                &format!("/api/v1/orders/{id}/confirm"),
-                Some(&s.admin),
-                json!({}),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let inv = ok(
-        s.app
-            .post(
-                &format!("/api/v1/orders/{id}/invoice"),
-                Some(&s.admin),
-                json!({}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let inv = s.invoice_order(id).await;
     let inv_id = inv["id"].as_str().unwrap();
     let issued = ok(s.issue(inv_id, json!({})).await, StatusCode::OK).await;
     let total = issued["totals"]["total"].as_i64().unwrap();
@@ -546,7 +555,7 @@ async fn voids_and_credit_notes(backend: Backend) {
         .body;
     assert_eq!(
         (settled["status"].as_str(), settled["balance_due"].as_i64()),
-        (Some("paid"), Some(0))
+        (Some("credited"), Some(0))
     );
 }
 
@@ -983,6 +992,213 @@ async fn daily_rollups_follow_issues_payments_voids_and_credits(backend: Backend
     );
 }
 
+/// `(id, status)` of every item of an invoice list, in order.
+async fn listed(s: &Shop, query: &str) -> Vec<(String, String)> {
+    let r = ok(
+        s.app
+            .get(&format!("/api/v1/invoices?{query}"), Some(&s.admin))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn ids_of(listed: &[(String, String)]) -> HashSet<String> {
+    listed.iter().map(|(id, _)| id.clone()).collect()
+}
+
+async fn credited_invoices_and_credit_notes_say_what_they_are(backend: Backend) {
+    let s = shop(backend, "EUR").await;
+    let get = |id: String| {
+        let (app, admin) = (&s.app, s.admin.clone());
+        async move {
+            ok(
+                app.get(&format!("/api/v1/invoices/{id}"), Some(&admin))
+                    .await,
+                StatusCode::OK,
+            )
+            .await
+        }
+    };
+    let credit = |id: String, body: Value| {
+        let (app, admin) = (&s.app, s.admin.clone());
+        async move {
+            ok(
+                app.post(
+                    &format!("/api/v1/invoices/{id}/credit-note"),
+                    Some(&admin),
+                    body,
+                )
+                .await,
+                StatusCode::CREATED,
+            )
+            .await
+        }
+    };
+    // Fully credited at once.
+    let a = s
+        .issued(json!([{"product_id": s.widget, "quantity": "1"}]))
+        .await;
+    let note_a = credit(a.clone(), json!({"reason": "cancelled"})).await;
+    assert_eq!(note_a["kind"], "credit_note");
+    assert_eq!(note_a["status"], "applied", "{note_a}");
+    assert!(
+        note_a["due_date"].is_null(),
+        "nothing is due on a credit note"
+    );
+    assert_eq!(note_a["overdue"], false);
+    let a_now = get(a.clone()).await;
+    assert_eq!(
+        (&a_now["status"], &a_now["balance_due"], &a_now["paid_on"]),
+        (&json!("credited"), &json!(0), &Value::Null)
+    );
+    // Partly paid, then the rest credited: credited.
+    let b = s
+        .issued(json!([{"product_id": s.widget, "quantity": "2"}]))
+        .await;
+    ok(s.pay(&b, 1000, None).await, StatusCode::CREATED).await;
+    let rest = get(b.clone()).await["balance_due"].as_i64().unwrap();
+    let note_b = credit(
+        b.clone(),
+        json!({"reason": "goodwill", "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": rest}]}),
+    )
+    .await;
+    assert_eq!(note_b["status"], "applied");
+    assert_eq!(get(b.clone()).await["status"], "credited");
+    // Partly credited, then the rest paid: paid, on the payment's date.
+    let c = s
+        .issued(json!([{"product_id": s.widget, "quantity": "1"}]))
+        .await;
+    credit(
+        c.clone(),
+        json!({"reason": "discount", "lines": [{"description": "Discount", "quantity": "1", "unit_price": 399}]}),
+    )
+    .await;
+    ok(s.pay(&c, 2000, None).await, StatusCode::CREATED).await;
+    let c_now = get(c.clone()).await;
+    assert_eq!(c_now["status"], "paid");
+    assert!(c_now["paid_on"].is_string(), "{c_now}");
+
+    assert_eq!(
+        listed(&s, "status=paid").await,
+        [(c.clone(), "paid".into())]
+    );
+    assert_eq!(
+        ids_of(&listed(&s, "status=credited").await),
+        HashSet::from([a.clone(), b.clone()])
+    );
+    let notes = listed(&s, "status=applied").await;
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(notes.iter().all(|(_, st)| st == "applied"));
+    assert!(ids_of(&notes).contains(note_a["id"].as_str().unwrap()));
+    assert!(listed(&s, "status=issued").await.is_empty());
+    // The credit note's PDF is a credit note with no due date.
+    let note_id = note_a["id"].as_str().unwrap();
+    let (status, _, pdf) = s
+        .app
+        .bytes(&format!("/api/v1/invoices/{note_id}/pdf"), &s.admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = erp_tests::pdf_text(&pdf);
+    assert!(text.contains("Credit note"), "{text}");
+    assert!(!text.contains("Due date"), "{text}");
+
+    // Documents stored by the previous version: a credited invoice and a credit note were
+    // `paid` (listed under `paid`), and the credit note had a due date.
+    let (gsi1pk, _) = erp_shared::store::Index::Gsi1.attributes();
+    for id in [a.as_str(), note_id] {
+        let key = keys::invoice(id);
+        let mut item = s.app.state.store.get(&key).await.unwrap().unwrap();
+        item.insert("status".into(), json!("paid"));
+        item.insert(gsi1pk.into(), json!(keys::invoices("paid")));
+        if id == note_id {
+            item.insert("due_date".into(), item["issue_date"].clone());
+        }
+        s.app.state.store.put(item, None).await.unwrap();
+    }
+    let old_a = get(a.clone()).await;
+    assert_eq!(old_a["status"], "credited");
+    let old_note = get(note_id.to_string()).await;
+    assert_eq!(old_note["status"], "applied");
+    assert!(old_note["due_date"].is_null());
+    assert_eq!(
+        listed(&s, "status=paid").await,
+        [(c.clone(), "paid".into())]
+    );
+    let credited = listed(&s, "status=credited").await;
+    assert_eq!(ids_of(&credited), HashSet::from([a.clone(), b.clone()]));
+    assert!(credited.iter().all(|(_, st)| st == "credited"));
+    let notes = listed(&s, "status=applied").await;
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(ids_of(&notes).contains(note_id));
+    assert!(notes.iter().all(|(_, st)| st == "applied"));
+    assert_eq!(
+        listed(&s, &format!("status=credited&customer_id={}", s.customer))
+            .await
+            .len(),
+        2
+    );
+}
+
+async fn a_payment_dated_before_the_issue_date_is_refused(backend: Backend) {
+    let s = shop(backend, "EUR").await;
+    let id = s
+        .draft(json!([{"product_id": s.widget, "quantity": "1"}]))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        s.issue(&id, json!({"issue_date": "2026-05-04"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let early = s.pay_on(&id, 100, "2026-05-03").await;
+    early.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(early.error_fields(), ["date"], "{}", early.body);
+    assert!(
+        s.app
+            .get(&format!("/api/v1/invoices/{id}/payments"), Some(&s.admin))
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing is recorded"
+    );
+    ok(s.pay_on(&id, 100, "2026-05-04").await, StatusCode::CREATED).await;
+}
+
+async fn an_invoice_made_from_an_order_has_the_shape_of_every_invoice(backend: Backend) {
+    let s = shop(backend, "EUR").await;
+    let order = s
+        .order(&s.admin, json!([{"product_id": s.widget, "quantity": "1"}]))
+        .await;
+    let id = order["id"].as_str().unwrap();
+    let made = s.invoice_order(id).await;
+    assert_eq!(made["overdue"], false, "{made}");
+    let read = s
+        .app
+        .get(
+            &format!("/api/v1/invoices/{}", made["id"].as_str().unwrap()),
+            Some(&s.admin),
+        )
+        .await
+        .body;
+    assert_eq!(made, read, "the same invoice in the same shape");
+}
+
 on_both_backends!(
     an_order_goes_from_draft_to_paid_invoice,
     five_hundred_lines_fit_and_more_are_refused,
@@ -993,4 +1209,7 @@ on_both_backends!(
     rounding_edge_cases_and_currencies,
     invoice_lists_filter_by_status_customer_dates_number_and_amount,
     daily_rollups_follow_issues_payments_voids_and_credits,
+    credited_invoices_and_credit_notes_say_what_they_are,
+    a_payment_dated_before_the_issue_date_is_refused,
+    an_invoice_made_from_an_order_has_the_shape_of_every_invoice,
 );

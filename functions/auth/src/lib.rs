@@ -2,6 +2,7 @@
 //! password reset.
 
 mod account;
+mod browser;
 mod credentials;
 mod mfa;
 mod my_sessions;
@@ -132,9 +133,11 @@ fn validate(errors: &mut Vec<FieldError>, field: &str, r: Result<(), String>) {
 /// role, and the answer is the same whether or not the address has an account.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 202, body = Accepted), (status = 403, body = ProblemBody, description = "registration is closed"),
+              (status = 429, body = ProblemBody, description = "too many emails asked for from this client address"),
               (status = 422, body = ProblemBody)))]
 async fn register(
     State(state): State<AppState>,
+    actor: Actor,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
     if state.config.registration == RegistrationMode::Closed {
@@ -159,6 +162,7 @@ async fn register(
     let (Ok(email), Ok(name)) = (email, name) else {
         return Err(Problem::validation(errors));
     };
+    emails_allowed(&state, &actor).await?;
     // No claim on the address until its owner confirms it: the registration holds no email
     // guard, so it cannot block the real owner or an invitation, and it expires. The
     // password is chosen with the emailed link, so whoever registered someone else's
@@ -195,6 +199,21 @@ async fn register(
         }),
     )
         .into_response())
+}
+
+/// Refuses a request that would email an address of the client's choosing when this client
+/// address made too many lately (it says nothing about any account).
+async fn emails_allowed(state: &AppState, actor: &Actor) -> ApiResult<()> {
+    let now = Utc::now().timestamp();
+    if login_throttle::email_request(&state.store, &credentials::address(actor), now).await? {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too-many-requests",
+        "Too many requests",
+        "Too many emails were asked for from your network. Wait a few minutes and try again.",
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -284,7 +303,9 @@ pub struct LoginRequest {
 #[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
-    pub refresh_token: String,
+    /// Absent when the client asked for it as a cookie (`X-Refresh-Cookie: 1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: i64,
@@ -299,8 +320,9 @@ async fn login(
     State(state): State<AppState>,
     actor: Actor,
     client: sessions::ClientInfo,
+    cookie: browser::RefreshCookie,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<mfa::LoginAnswer>> {
+) -> ApiResult<Response> {
     let Ok(email) = Email::parse(&req.email) else {
         password::verify_async(req.password, None).await;
         return Err(Problem::invalid_credentials());
@@ -354,7 +376,7 @@ async fn login(
     }
     // With two-factor sign-in on (or required of an admin), a challenge instead of tokens.
     if let Some(challenge) = mfa::second_step(&state, &user).await? {
-        return Ok(Json(mfa::LoginAnswer::SecondFactor(challenge)));
+        return Ok(Json(mfa::LoginAnswer::SecondFactor(challenge)).into_response());
     }
     let role = user
         .role
@@ -378,28 +400,37 @@ async fn login(
         .await
         .map_err(Problem::internal)?;
     tracing::info!(user_id = %user.id, "login");
-    Ok(Json(mfa::LoginAnswer::Tokens(TokenResponse {
+    let delivery = cookie.deliver(refresh_token);
+    let body = TokenResponse {
         access_token,
-        refresh_token,
+        refresh_token: delivery.body.clone(),
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
-    })))
+    };
+    Ok(delivery.respond(Json(mfa::LoginAnswer::Tokens(body))))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// The refresh token; leave it out to use the session cookie (with
+    /// `X-Requested-With: erp`).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token stops working; presenting it
-/// again revokes every token of its login session.
+/// again revokes every token of its login session. A refresh made with the session cookie
+/// answers with a new cookie.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ProblemBody)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = ProblemBody),
+              (status = 403, body = ProblemBody, description = "the session cookie without `X-Requested-With: erp` (`csrf`)")))]
 async fn refresh(
     State(state): State<AppState>,
+    mut cookie: browser::RefreshCookie,
     Json(req): Json<RefreshRequest>,
-) -> ApiResult<Json<TokenResponse>> {
-    let (user, refresh_token) = sessions::rotate(&state.store, &req.refresh_token).await?;
+) -> ApiResult<Response> {
+    let presented = cookie.presented(req.refresh_token)?;
+    let (user, refresh_token) = sessions::rotate(&state.store, &presented).await?;
     let role = user
         .role
         .ok_or_else(|| Problem::internal("active user without a role"))?;
@@ -408,23 +439,39 @@ async fn refresh(
         .issue(&user.id, role)
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(TokenResponse {
+    let delivery = cookie.deliver(refresh_token);
+    let body = TokenResponse {
         access_token,
-        refresh_token,
+        refresh_token: delivery.body.clone(),
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
-    }))
+    };
+    Ok(delivery.respond(Json(body)))
 }
 
 /// End the login session of this refresh token (its access tokens expire within 15 minutes).
+/// With the session cookie (and `X-Requested-With: erp`), the cookie is removed too.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204, description = "logged out")))]
+    responses((status = 204, description = "logged out"),
+              (status = 403, body = ProblemBody, description = "the session cookie without `X-Requested-With: erp` (`csrf`)")))]
 async fn logout(
     State(state): State<AppState>,
+    mut cookie: browser::RefreshCookie,
     Json(req): Json<RefreshRequest>,
-) -> ApiResult<StatusCode> {
-    sessions::revoke(&state.store, &req.refresh_token).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Response> {
+    let presented = cookie.presented(req.refresh_token);
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    match presented {
+        Ok(token) => sessions::revoke(&state.store, &token).await?,
+        // Logout always succeeds; a cookie sent without the anti-CSRF header is not used.
+        Err(p) if p.kind == "csrf" => return Err(p),
+        Err(_) => {}
+    }
+    res.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        browser::RefreshCookie::clear(),
+    );
+    Ok(res)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -463,7 +510,7 @@ pub struct ResetRequest {
 /// Ask for a password-reset email. Always 202, whether or not the address has an account;
 /// at most one email per address every 15 minutes.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/request", tag = "auth", request_body = ResetRequest,
-    responses((status = 202, body = Accepted)))]
+    responses((status = 202, body = Accepted), (status = 429, body = ProblemBody, description = "too many emails asked for from this client address")))]
 async fn reset_request(
     State(state): State<AppState>,
     actor: Actor,
@@ -477,6 +524,7 @@ async fn reset_request(
         }),
     )
         .into_response();
+    emails_allowed(&state, &actor).await?;
     let Ok(email) = Email::parse(&req.email) else {
         return Ok(accepted);
     };

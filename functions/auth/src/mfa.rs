@@ -802,7 +802,9 @@ pub struct MfaLoginRequest {
 #[derive(Serialize, ToSchema)]
 pub struct MfaTokens {
     pub access_token: String,
-    pub refresh_token: String,
+    /// Absent when the client asked for it as a cookie (`X-Refresh-Cookie: 1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: i64,
@@ -823,8 +825,9 @@ pub(crate) async fn login_mfa(
     State(state): State<AppState>,
     actor: Actor,
     client: ClientInfo,
+    cookie: crate::browser::RefreshCookie,
     Json(req): Json<MfaLoginRequest>,
-) -> ApiResult<Json<MfaTokens>> {
+) -> ApiResult<axum::response::Response> {
     let (hash, challenge, user) = find_challenge(&state, &req.challenge).await?;
     credentials::throttle(&state, user.email.as_str(), &actor).await?;
     let now = Utc::now().timestamp();
@@ -886,13 +889,15 @@ pub(crate) async fn login_mfa(
     state.deliver_now(&outbox_ids).await;
     let access_token = sessions::access_token(&state, &user).await?;
     tracing::info!(user_id = %user.id, recovery = used_recovery, "login with a second factor");
-    Ok(Json(MfaTokens {
+    let delivery = cookie.deliver(refresh_token);
+    let body = MfaTokens {
         access_token,
-        refresh_token,
+        refresh_token: delivery.body.clone(),
         token_type: "Bearer",
         expires_in: erp_shared::auth::token::ACCESS_TTL_SECS,
         recovery_codes: new_codes,
-    }))
+    };
+    Ok(delivery.respond(Json(body)))
 }
 
 #[cfg(test)]

@@ -41,8 +41,9 @@ pub(crate) async fn change_password(
     actor: Actor,
     principal: Principal,
     client: ClientInfo,
+    cookie: crate::browser::RefreshCookie,
     Json(req): Json<ChangePasswordRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> ApiResult<axum::response::Response> {
     let before = accounts::get_user(&state.store, &principal.user_id)
         .await?
         .filter(|u| u.status == UserStatus::Active)
@@ -96,10 +97,12 @@ pub(crate) async fn change_password(
     tracing::info!(user_id = %before.id, "password changed; other sessions ended");
     state.deliver_now(&[outbox_id]).await;
     let access_token = sessions::access_token(&state, &after).await?;
-    Ok(Json(TokenResponse {
+    let delivery = cookie.deliver(refresh_token);
+    let body = TokenResponse {
         access_token,
-        refresh_token,
+        refresh_token: delivery.body.clone(),
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
-    }))
+    };
+    Ok(delivery.respond(Json(body)))
 }

@@ -16,7 +16,7 @@ use erp_shared::auth::{Access, Permission};
 use erp_shared::domain::Currency;
 use erp_shared::domain::sales::InvoiceStatus;
 use erp_shared::error::{ApiResult, Fields, Problem, ProblemBody};
-use erp_shared::http::{ApiRouter, Json, Query};
+use erp_shared::http::{ApiRouter, Json, ListResponse, Query};
 use erp_shared::listing::{self, Source};
 use erp_shared::sales::{self, ALL_TIME, CUSTOMER_SHARDS, PRODUCT_SHARDS, TOTALS};
 use erp_shared::state::AppState;
@@ -343,6 +343,14 @@ async fn trends(State(state): State<AppState>, Query(p): Query<Period>) -> ApiRe
     }))
 }
 
+/// A list that does not page, in the shape of every list.
+fn one_page<T>(items: Vec<T>) -> ListResponse<T> {
+    ListResponse {
+        items,
+        next_cursor: None,
+    }
+}
+
 fn limit(p: &Period) -> Result<usize, Problem> {
     match p.limit {
         None => Ok(10),
@@ -391,13 +399,14 @@ pub struct TopCustomer {
     pub invoices: i64,
 }
 
-/// Customers by revenue invoiced in the period.
+/// Customers by revenue invoiced in the period: one page of at most `limit`, so
+/// `next_cursor` is always null.
 #[utoipa::path(get, path = "/api/v1/dashboard/top-customers", tag = "dashboard", params(Period), security(("bearer" = [])),
-    responses((status = 200, body = Vec<TopCustomer>), (status = 422, body = ProblemBody)))]
+    responses((status = 200, body = ListResponse<TopCustomer>), (status = 422, body = ProblemBody)))]
 async fn top_customers(
     State(state): State<AppState>,
     Query(p): Query<Period>,
-) -> ApiResult<Json<Vec<TopCustomer>>> {
+) -> ApiResult<Json<ListResponse<TopCustomer>>> {
     let mut f = Fields::new();
     let r = resolve(state.today().await?, &p, &mut f);
     f.finish()?;
@@ -415,7 +424,7 @@ async fn top_customers(
         "name",
     )
     .await?;
-    Ok(Json(
+    Ok(Json(one_page(
         ranked
             .into_iter()
             .map(|(id, rev)| TopCustomer {
@@ -425,7 +434,7 @@ async fn top_customers(
                 revenue: rev,
             })
             .collect(),
-    ))
+    )))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -439,13 +448,14 @@ pub struct TopProduct {
     pub lines: i64,
 }
 
-/// Products by net revenue invoiced in the period.
+/// Products by net revenue invoiced in the period: one page of at most `limit`, so
+/// `next_cursor` is always null.
 #[utoipa::path(get, path = "/api/v1/dashboard/top-products", tag = "dashboard", params(Period), security(("bearer" = [])),
-    responses((status = 200, body = Vec<TopProduct>), (status = 422, body = ProblemBody)))]
+    responses((status = 200, body = ListResponse<TopProduct>), (status = 422, body = ProblemBody)))]
 async fn top_products(
     State(state): State<AppState>,
     Query(p): Query<Period>,
-) -> ApiResult<Json<Vec<TopProduct>>> {
+) -> ApiResult<Json<ListResponse<TopProduct>>> {
     let mut f = Fields::new();
     let r = resolve(state.today().await?, &p, &mut f);
     f.finish()?;
@@ -470,7 +480,7 @@ async fn top_products(
                 .map(|id| (id, i.clone()))
         })
         .collect();
-    Ok(Json(
+    Ok(Json(one_page(
         ranked
             .into_iter()
             .map(|(id, rev)| {
@@ -490,7 +500,7 @@ async fn top_products(
                 }
             })
             .collect(),
-    ))
+    )))
 }
 
 /// `id -> attribute` of the items with these keys.
@@ -530,13 +540,14 @@ pub struct ActivityQuery {
     pub limit: Option<usize>,
 }
 
-/// The latest changes, newest first, in words a person reads.
+/// The latest changes, newest first, in words a person reads: the `limit` latest, so
+/// `next_cursor` is always null (`GET /api/v1/audit` pages through the whole feed).
 #[utoipa::path(get, path = "/api/v1/dashboard/activity", tag = "dashboard", params(ActivityQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Activity>), (status = 422, body = ProblemBody)))]
+    responses((status = 200, body = ListResponse<Activity>), (status = 422, body = ProblemBody)))]
 async fn activity(
     State(state): State<AppState>,
     Query(q): Query<ActivityQuery>,
-) -> ApiResult<Json<Vec<Activity>>> {
+) -> ApiResult<Json<ListResponse<Activity>>> {
     let n = match q.limit {
         None => 20,
         Some(n) if (1..=50).contains(&n) => n,
@@ -581,9 +592,9 @@ async fn activity(
                 .map(|pk| (pk, i.clone()))
         })
         .collect();
-    Ok(Json(
+    Ok(Json(one_page(
         records.into_iter().map(|r| describe(r, &by_pk)).collect(),
-    ))
+    )))
 }
 
 fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {

@@ -12,7 +12,7 @@ use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
 use erp_shared::documents;
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
-use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
+use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, InvoiceView};
 use erp_shared::domain::text;
 use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
@@ -22,6 +22,8 @@ use erp_shared::listing::{self, Source};
 use erp_shared::sales::{self, DocumentFilter, LineRequest, Rollup};
 use erp_shared::state::AppState;
 use erp_shared::store::{self, Condition, Index, Item, SkRange, WriteOp, keys};
+
+mod reminders;
 
 const READ: Access = Access::Permission(Permission::InvoicesRead);
 const WRITE: Access = Access::Permission(Permission::InvoicesWrite);
@@ -57,6 +59,12 @@ pub fn routes() -> ApiRouter {
             "/api/v1/invoices/{id}/send",
             ISSUE,
             send_invoice,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/invoices/{id}/reminders",
+            READ,
+            reminders::invoice_reminders,
         )
 }
 
@@ -95,7 +103,9 @@ pub fn routes() -> ApiRouter {
 struct ApiDoc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(reminders::RemindersDoc::openapi());
+    doc
 }
 
 /// The index query, filtered in memory only when `filtered`.
@@ -111,18 +121,8 @@ fn source(
     }
 }
 
-/// An invoice as the API shows it: the stored document plus `overdue`.
-#[derive(Serialize, ToSchema)]
-pub struct InvoiceView {
-    #[serde(flatten)]
-    pub invoice: Invoice,
-    /// Open and past its due date in the company's time zone.
-    pub overdue: bool,
-}
-
 async fn view(state: &AppState, invoice: Invoice) -> ApiResult<InvoiceView> {
-    let overdue = invoice.is_overdue(state.today().await?);
-    Ok(InvoiceView { invoice, overdue })
+    Ok(InvoiceView::new(invoice, state.today().await?))
 }
 
 /// List invoices, newest issue date first: by status (`overdue` too), customer, issue and
@@ -141,8 +141,10 @@ async fn list_invoices(
         None | Some("overdue") => None,
         Some(s) => f.check(
             "status",
-            InvoiceStatus::parse(s)
-                .ok_or("must be draft, issued, partially_paid, paid, void or overdue"),
+            InvoiceStatus::parse(s).ok_or_else(|| {
+                let all: Vec<&str> = InvoiceStatus::ALL.iter().map(|s| s.as_str()).collect();
+                format!("must be one of {} or overdue", all.join(", "))
+            }),
         ),
     };
     let due_from = sales::parse_date("due_from", q.due_from.as_deref(), &mut f);
@@ -175,12 +177,14 @@ async fn list_invoices(
             });
         let due = listing::attr(i, "due_date").unwrap_or_default().to_string();
         let st = listing::attr(i, "status").unwrap_or_default();
+        // Documents stored before `credited` and `applied` existed read as those (see
+        // `InvoiceStatus::read_as`), though their index entry is still under `paid`.
         min.is_none_or(|m| total >= m)
             && max.is_none_or(|m| total <= m)
             && customer
                 .as_deref()
                 .is_none_or(|c| listing::attr(i, "customer_id") == Some(c))
-            && status.is_none_or(|s| st == s.as_str())
+            && status.is_none_or(|s| sales::item_status(i) == Some(s))
             && (!overdue
                 || (InvoiceStatus::parse(st).is_some_and(|s| s.is_open())
                     && !due.is_empty()
@@ -193,6 +197,7 @@ async fn list_invoices(
     // Wrap the index query in the filter only when something is left for it to check.
     let filtered = q.amount_min.is_some()
         || q.amount_max.is_some()
+        || status == Some(InvoiceStatus::Paid)
         || due_from.is_some()
         || due_to.is_some()
         || overdue
@@ -234,13 +239,25 @@ async fn list_invoices(
             ),
         ]
     } else if let Some(s) = status {
-        vec![source(
+        // Then the documents stored as `paid` before this status existed.
+        let stored_as_paid =
+            matches!(s, InvoiceStatus::Credited | InvoiceStatus::Applied).then(|| {
+                Source::filtered(
+                    store::Query::index(Index::Gsi1, keys::invoices(InvoiceStatus::Paid.as_str()))
+                        .range(range.clone())
+                        .forward(forward),
+                    keep.clone(),
+                )
+            });
+        let mut sources = vec![source(
             filtered,
             store::Query::index(Index::Gsi1, keys::invoices(s.as_str()))
                 .range(range)
                 .forward(forward),
             keep,
-        )]
+        )];
+        sources.extend(stored_as_paid);
+        sources
     } else {
         vec![source(
             filtered,
@@ -271,10 +288,7 @@ async fn list_invoices(
         items: page
             .items
             .into_iter()
-            .map(|invoice| InvoiceView {
-                overdue: invoice.is_overdue(today),
-                invoice,
-            })
+            .map(|invoice| InvoiceView::new(invoice, today))
             .collect(),
         next_cursor: page.next_cursor,
     }))
@@ -641,9 +655,9 @@ async fn credit_note(
             lines: lines.clone(),
             totals: credit_totals,
             notes: Some(reason.clone()),
-            status: InvoiceStatus::Paid,
+            status: InvoiceStatus::Applied,
             issue_date: Some(today),
-            due_date: Some(today),
+            due_date: None,
             payment_terms_days: 0,
             amount_paid: 0,
             amount_credited: 0,
@@ -656,7 +670,7 @@ async fn credit_note(
         let mut after = before.clone();
         after.amount_credited += credit_totals.total;
         after.balance_due -= credit_totals.total;
-        after.status = after.settled_status();
+        after.status = after.settled_status(InvoiceStatus::Credited);
         let mut rollup = Rollup::new(today, before.currency.code()).lines(lines, -1);
         rollup.revenue = -credit_totals.total;
         rollup.receivable = -credit_totals.total;

@@ -80,6 +80,7 @@ mod tests {
                 from: "erp@example.com".into(),
             },
             attachments: None,
+            retry: outbox::Backoff::default(),
         };
         let msg = erp_shared::email::EmailMessage::plain("a@b.co", "Hello", "Hello");
         let (id, op) = outbox::enqueue("invite", msg).unwrap();

@@ -11,7 +11,9 @@ use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
 use erp_shared::catalog;
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
-use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, Order, OrderStatus};
+use erp_shared::domain::sales::{
+    Invoice, InvoiceKind, InvoiceStatus, InvoiceView, Order, OrderStatus,
+};
 use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
@@ -72,6 +74,7 @@ pub fn routes() -> ApiRouter {
         LineRequest,
         CreateOrder,
         PatchOrder,
+        InvoiceView,
         Invoice,
         ProblemBody,
         FieldError
@@ -410,14 +413,15 @@ async fn cancel_order(
     Ok(Tagged(o.version, o))
 }
 
-/// Make a draft invoice from a confirmed order's lines; the order becomes `invoiced`.
+/// Make a draft invoice from a confirmed order's lines; the order becomes `invoiced`. The
+/// invoice is answered as every invoice route answers it (with `overdue`).
 #[utoipa::path(post, path = "/api/v1/orders/{id}/invoice", tag = "orders", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 201, body = Invoice), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
+    responses((status = 201, body = InvoiceView, headers(("ETag" = String))), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
 async fn invoice_order(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> ApiResult<Created<Invoice>> {
+) -> ApiResult<Created<InvoiceView>> {
     let before = load(&state, &id).await?;
     transition(&before, &[OrderStatus::Confirmed], "invoiced")?;
     let customer = catalog::get_customer(&state.store, &before.customer_id).await?;
@@ -466,6 +470,6 @@ async fn invoice_order(
     Ok(Created(
         format!("/api/v1/invoices/{}", invoice.id),
         invoice.version,
-        invoice,
+        InvoiceView::new(invoice, state.today().await?),
     ))
 }

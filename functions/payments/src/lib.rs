@@ -72,7 +72,7 @@ const IDEMPOTENCY_TTL_SECS: i64 = 86_400;
 pub struct PaymentRequest {
     /// Minor units of the invoice's currency.
     pub amount: i64,
-    /// Defaults to today in the company's time zone.
+    /// Defaults to today in the company's time zone; never before the invoice's issue date.
     #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<NaiveDate>,
     pub method: PaymentMethod,
@@ -107,11 +107,11 @@ fn replay(stored: &store::Item, fingerprint: &str) -> ApiResult<Response> {
 }
 
 /// Record a payment. Send an `Idempotency-Key` so a retry cannot record it twice. 422 when
-/// it would take the balance below zero.
+/// it would take the balance below zero, or when dated before the invoice's issue date.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/payments", tag = "payments", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     request_body = PaymentRequest, security(("bearer" = [])),
     responses((status = 201, body = Payment), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "invoice not open"),
-              (status = 422, body = ProblemBody, description = "overpayment or invalid input")))]
+              (status = 422, body = ProblemBody, description = "overpayment, a date before the issue date, or invalid input")))]
 async fn record_payment(
     State(state): State<AppState>,
     actor: Actor,
@@ -174,6 +174,17 @@ async fn record_payment(
                 format!("exceeds the balance due ({})", before.balance_due),
             ));
         }
+        let date = match req.date {
+            Some(d) => d,
+            None => state.today().await?,
+        };
+        // Nothing is paid before it is invoiced (and days to pay are never negative).
+        if let Some(issued) = before.issue_date.filter(|issued| date < *issued) {
+            return Err(Problem::field(
+                "date",
+                format!("must not be before the invoice's issue date ({issued})"),
+            ));
+        }
         let payment = Payment {
             id: uuid::Uuid::now_v7().to_string(),
             invoice_id: before.id.clone(),
@@ -181,10 +192,7 @@ async fn record_payment(
             customer_id: before.customer_id.clone(),
             amount: req.amount,
             currency: before.currency,
-            date: match req.date {
-                Some(d) => d,
-                None => state.today().await?,
-            },
+            date,
             method: req.method,
             reference: reference_.clone(),
             created_at: now_rfc3339(),
@@ -192,7 +200,7 @@ async fn record_payment(
         let mut after = before.clone();
         after.amount_paid += payment.amount;
         after.balance_due -= payment.amount;
-        after.status = after.settled_status();
+        after.status = after.settled_status(InvoiceStatus::Paid);
         let mut rollup = Rollup::new(payment.date, payment.currency.code());
         rollup.cash = payment.amount;
         rollup.receivable = -payment.amount;
@@ -395,7 +403,8 @@ async fn delete_payment(
         after.amount_paid -= payment.amount;
         after.balance_due += payment.amount;
         if after.status != InvoiceStatus::Void {
-            after.status = after.settled_status();
+            // The balance is positive again: issued or partly paid.
+            after.status = after.settled_status(InvoiceStatus::Paid);
         }
         // Settled no longer: take it out of the days-to-pay figures of the day it was settled.
         let unsettled = match (before.status, before.paid_on, before.issue_date) {

@@ -82,7 +82,52 @@ impl Default for ReminderSchedule {
     }
 }
 
+/// Where a step stands in its schedule: reminder `number` of `of`, `days` from the due date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepPlace {
+    /// 1-based, in the schedule sorted by `days`.
+    pub number: usize,
+    /// How many steps the schedule has.
+    pub of: usize,
+    pub days: i32,
+}
+
+impl StepPlace {
+    /// "Reminder 1 of 5: 3 days before the due date", "Reminder 2 of 5: on the due date",
+    /// "Reminder 4 of 5: 14 days overdue".
+    pub fn label(&self) -> String {
+        format!(
+            "Reminder {} of {}: {}",
+            self.number,
+            self.of,
+            step_timing(self.days)
+        )
+    }
+}
+
+/// When a step falls, in words: "3 days before the due date", "on the due date", "1 day
+/// overdue".
+pub fn step_timing(days: i32) -> String {
+    let plural = |n: i32| if n == 1 { "" } else { "s" };
+    match days {
+        d if d < 0 => format!("{} day{} before the due date", -d, plural(-d)),
+        0 => "on the due date".into(),
+        d => format!("{d} day{} overdue", plural(d)),
+    }
+}
+
 impl ReminderSchedule {
+    /// The place of the step on `days` in this schedule (sorted, as [`Self::parse`] leaves
+    /// it), if it has one.
+    pub fn place_of(&self, days: i32) -> Option<StepPlace> {
+        let number = self.steps.iter().position(|s| s.days == days)? + 1;
+        Some(StepPlace {
+            number,
+            of: self.steps.len(),
+            days,
+        })
+    }
+
     /// Validates and sorts the steps; errors go to `f` under `reminders.steps[i]`.
     pub fn parse(mut self, f: &mut Fields) -> Self {
         if self.steps.len() > MAX_REMINDER_STEPS {
@@ -416,6 +461,27 @@ impl SettingsRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_is_named_by_its_place_in_the_schedule() {
+        let schedule = ReminderSchedule::default();
+        let label = |days| schedule.place_of(days).map(|p| p.label());
+        assert_eq!(
+            label(-3).as_deref(),
+            Some("Reminder 1 of 5: 3 days before the due date")
+        );
+        assert_eq!(
+            label(0).as_deref(),
+            Some("Reminder 2 of 5: on the due date")
+        );
+        assert_eq!(
+            label(14).as_deref(),
+            Some("Reminder 4 of 5: 14 days overdue")
+        );
+        assert_eq!(label(5), None, "not a step of the schedule");
+        assert_eq!(step_timing(1), "1 day overdue");
+        assert_eq!(step_timing(-1), "1 day before the due date");
+    }
 
     #[cfg(feature = "logo")]
     fn defaults() -> CompanySettings {

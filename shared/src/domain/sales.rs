@@ -60,6 +60,10 @@ pub struct Order {
     pub version: i64,
 }
 
+/// Where an invoice (or credit note) stands. Invoices go `draft → issued → partially_paid →
+/// paid` (settled by a payment) or `credited` (balance cleared by credit notes), or `void`
+/// (issued, nothing paid or credited); a payment reversed reopens them. A credit note is
+/// `applied`: it lowered its invoice's balance when it was issued, and nothing is owed on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
@@ -67,16 +71,20 @@ pub enum InvoiceStatus {
     Issued,
     PartiallyPaid,
     Paid,
+    Credited,
     Void,
+    Applied,
 }
 
 impl InvoiceStatus {
-    pub const ALL: [InvoiceStatus; 5] = [
+    pub const ALL: [InvoiceStatus; 7] = [
         InvoiceStatus::Draft,
         InvoiceStatus::Issued,
         InvoiceStatus::PartiallyPaid,
         InvoiceStatus::Paid,
+        InvoiceStatus::Credited,
         InvoiceStatus::Void,
+        InvoiceStatus::Applied,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -84,7 +92,9 @@ impl InvoiceStatus {
             InvoiceStatus::Issued => "issued",
             InvoiceStatus::PartiallyPaid => "partially_paid",
             InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Credited => "credited",
             InvoiceStatus::Void => "void",
+            InvoiceStatus::Applied => "applied",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -93,6 +103,25 @@ impl InvoiceStatus {
     /// Issued and not settled: payments may be recorded, reminders apply.
     pub fn is_open(self) -> bool {
         matches!(self, InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid)
+    }
+
+    /// The status a stored document reads as. Before `credited` and `applied` existed, a
+    /// fully credited invoice and every credit note were stored as `paid`: a credit note
+    /// reads as `applied`, and a `paid` invoice with no `paid_on` (no settling payment
+    /// recorded) and some credit reads as `credited`. Everything else reads as stored.
+    pub fn read_as(
+        self,
+        kind: InvoiceKind,
+        has_paid_on: bool,
+        amount_credited: i64,
+    ) -> InvoiceStatus {
+        match (self, kind) {
+            (InvoiceStatus::Paid, InvoiceKind::CreditNote) => InvoiceStatus::Applied,
+            (InvoiceStatus::Paid, InvoiceKind::Invoice) if !has_paid_on && amount_credited > 0 => {
+                InvoiceStatus::Credited
+            }
+            (s, _) => s,
+        }
     }
 }
 
@@ -103,7 +132,10 @@ pub enum InvoiceKind {
     CreditNote,
 }
 
+/// Serialised as derived; deserialised as derived and then brought up to date with
+/// [`Invoice::read_as_current`] (see the `Serialize` and `Deserialize` impls below).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(remote = "Self")]
 pub struct Invoice {
     pub id: String,
     pub kind: InvoiceKind,
@@ -123,6 +155,7 @@ pub struct Invoice {
     /// Company-time-zone calendar dates.
     #[schema(value_type = Option<String>, format = Date)]
     pub issue_date: Option<NaiveDate>,
+    /// Invoices only (credit notes have none).
     #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<NaiveDate>,
     /// Days from issue to due date unless a due date is given.
@@ -132,7 +165,8 @@ pub struct Invoice {
     pub amount_credited: i64,
     /// total − paid − credited.
     pub balance_due: i64,
-    /// The date of the payment that settled it (for the average days to pay).
+    /// The date of the payment that settled it (for the average days to pay): set while the
+    /// status is `paid`, except on invoices settled before this field existed.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub paid_on: Option<NaiveDate>,
@@ -141,20 +175,65 @@ pub struct Invoice {
     pub version: i64,
 }
 
+impl Serialize for Invoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Invoice::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Invoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Invoice::deserialize(deserializer).map(Invoice::read_as_current)
+    }
+}
+
 impl Invoice {
+    /// A stored document as this version reads it (the defaulting rule of
+    /// [`InvoiceStatus::read_as`]; credit notes have no due date).
+    pub fn read_as_current(mut self) -> Self {
+        self.status = self
+            .status
+            .read_as(self.kind, self.paid_on.is_some(), self.amount_credited);
+        if self.kind == InvoiceKind::CreditNote {
+            self.due_date = None;
+        }
+        self
+    }
+
     /// Past its due date (in the company's time zone) and not settled.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.status.is_open() && self.due_date.is_some_and(|d| d < today)
     }
 
-    /// The status its amounts imply once issued.
-    pub fn settled_status(&self) -> InvoiceStatus {
+    /// The status its amounts imply once issued, after a change that left the balance at
+    /// `balance_due`: `settled` when that is zero (`Paid` after a payment, `Credited` after a
+    /// credit note), else partly or not yet paid.
+    pub fn settled_status(&self, settled: InvoiceStatus) -> InvoiceStatus {
         if self.balance_due == 0 {
-            InvoiceStatus::Paid
+            settled
         } else if self.amount_paid > 0 || self.amount_credited > 0 {
             InvoiceStatus::PartiallyPaid
         } else {
             InvoiceStatus::Issued
+        }
+    }
+}
+
+/// An invoice as the API shows it: the stored document plus `overdue`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    #[serde(flatten)]
+    pub invoice: Invoice,
+    /// Open and past its due date in the company's time zone.
+    pub overdue: bool,
+}
+
+impl InvoiceView {
+    /// `today` is the date in the company's time zone.
+    pub fn new(invoice: Invoice, today: NaiveDate) -> Self {
+        Self {
+            overdue: invoice.is_overdue(today),
+            invoice,
         }
     }
 }
@@ -189,6 +268,67 @@ pub struct Payment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stored(kind: &str, status: &str, paid_on: Option<&str>, credited: i64) -> Invoice {
+        serde_json::from_value(serde_json::json!({
+            "id": "i1", "kind": kind, "number": "X-1", "order_id": null,
+            "credited_invoice_id": null, "customer_id": "c1", "customer_name": "Acme",
+            "currency": "EUR", "lines": [],
+            "totals": {"subtotal": 100, "discount": 0, "tax": 0, "total": 100},
+            "notes": null, "status": status, "issue_date": "2026-03-01",
+            "due_date": "2026-03-01", "payment_terms_days": 0,
+            "amount_paid": 100 - credited, "amount_credited": credited, "balance_due": 0,
+            "paid_on": paid_on, "created_at": "2026-03-01T00:00:00Z",
+            "updated_at": "2026-03-01T00:00:00Z", "version": 2
+        }))
+        .expect("a stored invoice")
+    }
+
+    #[test]
+    fn documents_stored_as_paid_read_as_what_they_are() {
+        let note = stored("credit_note", "paid", None, 0);
+        assert_eq!((note.status, note.due_date), (InvoiceStatus::Applied, None));
+        let credited = stored("invoice", "paid", None, 100);
+        assert_eq!(credited.status, InvoiceStatus::Credited);
+        let part_credited = stored("invoice", "paid", None, 40);
+        assert_eq!(part_credited.status, InvoiceStatus::Credited);
+        // Settled by a payment: with its date, or from before the date was recorded.
+        assert_eq!(
+            stored("invoice", "paid", Some("2026-03-05"), 40).status,
+            InvoiceStatus::Paid
+        );
+        assert_eq!(
+            stored("invoice", "paid", None, 0).status,
+            InvoiceStatus::Paid
+        );
+        let open = stored("invoice", "partially_paid", None, 40);
+        assert_eq!(open.status, InvoiceStatus::PartiallyPaid);
+        assert!(open.due_date.is_some(), "invoices keep their due date");
+        // What is read back is written back as it reads.
+        let again: Invoice =
+            serde_json::from_value(serde_json::to_value(&credited).unwrap()).unwrap();
+        assert_eq!(again, credited);
+        assert_eq!(
+            serde_json::to_value(&credited).unwrap()["status"],
+            "credited"
+        );
+    }
+
+    #[test]
+    fn a_settled_balance_takes_the_status_of_what_settled_it() {
+        let mut i = stored("invoice", "issued", None, 40);
+        i.balance_due = 0;
+        assert_eq!(
+            i.settled_status(InvoiceStatus::Credited),
+            InvoiceStatus::Credited
+        );
+        assert_eq!(i.settled_status(InvoiceStatus::Paid), InvoiceStatus::Paid);
+        i.balance_due = 10;
+        assert_eq!(
+            i.settled_status(InvoiceStatus::Paid),
+            InvoiceStatus::PartiallyPaid
+        );
+    }
 
     #[test]
     fn statuses_round_trip() {

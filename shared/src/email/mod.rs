@@ -127,7 +127,7 @@ impl EmailMessage {
             );
         }
         b.write_to_vec()
-            .map_err(|e| SendError(format!("building the message: {e}")))
+            .map_err(|e| SendError::Build(e.to_string()))
     }
 
     /// The sender address SES is asked to send from.
@@ -139,9 +139,35 @@ impl EmailMessage {
     }
 }
 
+/// Why a message was not sent. The `Display` text is for the log (it may name a folder or
+/// carry the mail service's answer); [`SendError::reason`] is what may be stored on the
+/// message and shown to admins.
 #[derive(Debug, thiserror::Error)]
-#[error("email not sent: {0}")]
-pub struct SendError(pub String);
+pub enum SendError {
+    /// The message could not be put together (MIME).
+    #[error("email not built: {0}")]
+    Build(String),
+    /// The mail service (SES) refused the message or could not be reached.
+    #[error("email not sent: the mail service answered: {0}")]
+    Service(String),
+    /// The local mail folder (`Mailer::Files`) could not be created or written.
+    #[error("email not sent: the local mail folder {} could not be written: {source}", dir.display())]
+    Folder {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl SendError {
+    /// What failed, in words fit for the stored message (no path, no service answer).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SendError::Build(_) => "the message could not be built",
+            SendError::Service(_) => "the mail service refused or failed the send",
+            SendError::Folder { .. } => "the local mail folder could not be written",
+        }
+    }
+}
 
 /// Where emails go.
 #[derive(Clone)]
@@ -171,7 +197,7 @@ impl Mailer {
                         aws_sdk_sesv2::types::RawMessage::builder()
                             .data(aws_sdk_sesv2::primitives::Blob::new(raw))
                             .build()
-                            .map_err(|e| SendError(e.to_string()))?,
+                            .map_err(|e| SendError::Build(e.to_string()))?,
                     )
                     .build();
                 client
@@ -186,23 +212,24 @@ impl Mailer {
                     .send()
                     .await
                     .map_err(|e| {
-                        SendError(format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(e)))
+                        SendError::Service(format!(
+                            "{}",
+                            aws_sdk_sesv2::error::DisplayErrorContext(e)
+                        ))
                     })?;
                 Ok(())
             }
             Mailer::Files { dir, from } => {
                 let raw = msg.to_mime(from, &format!("{id}@erp"), attachments)?;
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| SendError(e.to_string()))?;
+                let folder = |source| SendError::Folder {
+                    dir: dir.clone(),
+                    source,
+                };
+                tokio::fs::create_dir_all(dir).await.map_err(folder)?;
                 let tmp = dir.join(format!(".{id}.eml.tmp"));
                 let path = dir.join(format!("{id}.eml"));
-                tokio::fs::write(&tmp, raw)
-                    .await
-                    .map_err(|e| SendError(e.to_string()))?;
-                tokio::fs::rename(&tmp, &path)
-                    .await
-                    .map_err(|e| SendError(e.to_string()))?;
+                tokio::fs::write(&tmp, raw).await.map_err(folder)?;
+                tokio::fs::rename(&tmp, &path).await.map_err(folder)?;
                 Ok(())
             }
         }
@@ -223,4 +250,28 @@ pub fn html_escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unwritable_mail_folder_is_named_in_the_error_but_not_in_its_reason() {
+        // A file where the folder should be.
+        let blocker = std::env::temp_dir().join(format!("erp-mail-block-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&blocker, b"x").unwrap();
+        let mailer = Mailer::Files {
+            dir: blocker.clone(),
+            from: "erp@example.com".into(),
+        };
+        let msg = EmailMessage::plain("a@b.co", "Hello", "Hello");
+        let e = mailer.send("m1", &msg, &[]).await.unwrap_err();
+        assert!(matches!(e, SendError::Folder { .. }), "{e:?}");
+        let logged = e.to_string();
+        assert!(logged.contains(&blocker.display().to_string()), "{logged}");
+        assert!(logged.contains("(os error "), "the OS error: {logged}");
+        assert_eq!(e.reason(), "the local mail folder could not be written");
+        std::fs::remove_file(blocker).ok();
+    }
 }

@@ -30,7 +30,6 @@ pub const MAX_ATTEMPTS: i64 = 5;
 pub const LEASE_SECS: i64 = 120;
 /// `last_error` of a message whose sender stopped mid-send.
 pub const UNCERTAIN: &str = "delivery uncertain: the sender stopped after handing the message to the mail service and before recording it; check with the recipient before sending it again";
-const SEND_FAILED: &str = "the mail service refused or failed the send";
 const RENDER_FAILED: &str = "the attachment could not be rendered";
 const LINK_FAILED: &str = "the one-time link could not be stored";
 /// `last_error` of a discarded message: its link had nobody to go to.
@@ -86,6 +85,29 @@ pub struct Courier {
     pub store: Store,
     pub mailer: Mailer,
     pub attachments: Option<Arc<dyn AttachmentSource>>,
+    /// When a failed send is tried again.
+    pub retry: Backoff,
+}
+
+/// The delay before trying a failed send again: `first_secs` after the first failure, twice
+/// as long after each further one. The default (1, 2, 4, 8 minutes) is what every deployment
+/// uses; the local server's tests start it with a shorter one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    pub first_secs: i64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { first_secs: 60 }
+    }
+}
+
+impl Backoff {
+    /// Seconds to wait after `attempts` failed attempts.
+    pub fn after(self, attempts: i64) -> i64 {
+        self.first_secs * (1 << (attempts - 1).clamp(0, 10))
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -207,7 +229,10 @@ pub async fn deliver_record(
         updates.push(Update::set(gp, keys::OUTBOX_FAILED));
     } else {
         updates.push(Update::set("status", "pending"));
-        updates.push(Update::set("next_attempt_at", now + backoff_secs(attempts)));
+        updates.push(Update::set(
+            "next_attempt_at",
+            now + c.retry.after(attempts),
+        ));
     }
     ignore_lost(c.store.update(&key, updates, still_ours).await.map(|_| ()))?;
     Ok(Delivery::Failed)
@@ -285,8 +310,10 @@ async fn render_and_send(c: &Courier, record: &OutboxRecord) -> Result<Sent, &'s
         .await
         .map(|()| Sent::Yes)
         .map_err(|e| {
+            // The log says what failed in full (the folder and the OS error, or the mail
+            // service's answer); the message keeps only the kind of failure.
             tracing::warn!(outbox_id = %record.id, error = %e, "email send failed");
-            SEND_FAILED
+            e.reason()
         })
 }
 
@@ -323,9 +350,9 @@ async fn mark_sent(
     }
 }
 
-/// Retry delay after `attempts` failures: 1, 2, 4, 8 minutes...
+/// The default retry delay after `attempts` failures: 1, 2, 4, 8 minutes...
 pub fn backoff_secs(attempts: i64) -> i64 {
-    60 * (1 << (attempts - 1).clamp(0, 10))
+    Backoff::default().after(attempts)
 }
 
 /// What a drain did.
@@ -384,6 +411,7 @@ mod tests {
                 from: "erp@example.com".into(),
             },
             attachments: None,
+            retry: Backoff::default(),
         }
     }
 
@@ -408,6 +436,8 @@ mod tests {
         assert_eq!(backoff_secs(1), 60);
         assert_eq!(backoff_secs(2), 120);
         assert_eq!(backoff_secs(4), 480);
+        let quick = Backoff { first_secs: 1 };
+        assert_eq!((quick.after(1), quick.after(3)), (1, 4));
     }
 
     #[tokio::test]
@@ -453,6 +483,55 @@ mod tests {
         assert_eq!(
             deliver(&c, &id, t + 10_000).await.unwrap(),
             Delivery::Skipped
+        );
+        std::fs::remove_file(blocker).ok();
+    }
+
+    /// What the log said during a test.
+    #[derive(Clone, Default)]
+    struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for LogBuffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_mail_folder_is_logged_with_its_path_and_stored_without_it() {
+        let log = LogBuffer::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let store = Store::memory();
+        let blocker =
+            std::env::temp_dir().join(format!("erp-outbox-block-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&blocker, b"x").unwrap();
+        let c = courier(&store, blocker.clone());
+        let id = queued_invite(&store).await;
+        assert_eq!(deliver(&c, &id, now()).await.unwrap(), Delivery::Failed);
+        let item = store.get(&keys::outbox(&id)).await.unwrap().unwrap();
+        assert_eq!(
+            item["last_error"],
+            "the local mail folder could not be written"
+        );
+        let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let folder = blocker.display().to_string();
+        assert!(logged.contains(&folder), "the folder in the log: {logged}");
+        assert!(
+            logged.contains("(os error "),
+            "the OS error in the log: {logged}"
+        );
+        assert!(
+            !item["last_error"].as_str().unwrap().contains(&folder),
+            "no path on the message"
         );
         std::fs::remove_file(blocker).ok();
     }

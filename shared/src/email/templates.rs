@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::{AttachmentRef, EmailMessage, OneTimeLink, Sender, TOKEN_PLACEHOLDER, html_escape};
 use crate::accounts::TokenPurpose;
 use crate::domain::Currency;
-use crate::domain::company::CompanySettings;
+use crate::domain::company::{CompanySettings, StepPlace};
 use crate::domain::money::format_grouped;
 use crate::domain::sales::{Invoice, Order, Payment, PaymentMethod};
 
@@ -460,13 +460,15 @@ pub fn payment_receipt(
     )
 }
 
-/// A payment reminder for one step of the schedule (`days` relative to the due date), on
-/// `today`, with the late fee added by this step if any. The invoice PDF is attached.
+/// A payment reminder for one step of the schedule, on `today`, with the late fee added by
+/// this step if any. The subject and the first line name the step ("Reminder 3 of 5: 7 days
+/// overdue"). The invoice PDF is attached.
 pub fn reminder(
     brand: &Brand,
     to: &str,
     invoice: &Invoice,
     today: NaiveDate,
+    step: &StepPlace,
     late_fee: Option<i64>,
 ) -> EmailMessage {
     let number = number_of(invoice);
@@ -496,7 +498,8 @@ pub fn reminder(
             ),
         ),
     };
-    let mut paragraphs = vec![opening];
+    // Which step of the schedule this is ("Reminder 3 of 5: 7 days overdue").
+    let mut paragraphs = vec![format!("{}.", step.label()), opening];
     if let Some(fee) = late_fee {
         paragraphs.push(format!(
             "A late fee of {} has been added to the invoice under our payment terms.",
@@ -508,7 +511,12 @@ pub fn reminder(
         brand,
         Content {
             to,
-            subject: format!("{subject}{}", from_company(brand)),
+            subject: format!(
+                "{subject} (reminder {} of {}){}",
+                step.number,
+                step.of,
+                from_company(brand)
+            ),
             greeting: format!("Dear {},", invoice.customer_name),
             paragraphs,
             facts: invoice_facts(invoice),

@@ -18,11 +18,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(json_problem(&rejection)),
+        // Every body of this API is an object: read it as JSON first, so that an array or a
+        // scalar is refused even where every field is optional (serde would take `[]`).
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(json_problem(&rejection)),
+        };
+        if !value.is_object() {
+            return Err(Problem::field("body", "must be a JSON object"));
         }
+        serde_json::from_value(value)
+            .map(Json)
+            .map_err(|e| data_problem(&e.to_string()))
     }
+}
+
+/// A body that is JSON but not what the route takes: the field serde names, or `body`.
+fn data_problem(message: &str) -> Problem {
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"))
+        .unwrap_or("body")
+        .to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Problem::validation(vec![FieldError { field, message }])
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -45,25 +69,11 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
         JsonRejection::JsonDataError(e) => {
             // serde's message describes the client's input (e.g. "missing field `email`").
             let text = e.body_text();
-            let message = text
-                .rsplit_once(": ")
-                .map(|(_, m)| m)
-                .unwrap_or("invalid value")
-                .to_string();
-            let field = message
-                .split('`')
-                .nth(1)
-                .filter(|_| {
-                    message.starts_with("missing field") || message.starts_with("unknown field")
-                })
-                .unwrap_or("body")
-                .to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            Problem::validation(vec![FieldError { field, message }])
+            data_problem(
+                text.rsplit_once(": ")
+                    .map(|(_, m)| m)
+                    .unwrap_or("invalid value"),
+            )
         }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -171,6 +181,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Problem::field("body", "must be a JSON object"));
     }
     serde_json::from_slice(body).map_err(|e| {
         Problem::field(

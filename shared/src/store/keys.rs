@@ -14,6 +14,7 @@
 //! | password reset / invite / verification token | `RESET#<sha256 of token>` | `RESET` | TTL |
 //! | unverified registration | `REGISTRATION#<id>` | `REGISTRATION` | TTL 24 h |
 //! | email cooldown | `MAILCOOLDOWN#<kind>#<email>` | `MAILCOOLDOWN` | TTL |
+//! | emails asked for by a client address | `MAILIP#<address>` | `MAILIP` | TTL |
 //! | counter | `COUNTER#<name>` | `COUNTER` | |
 //! | outbox message | `OUTBOX#<id>` | `OUTBOX` | gsi1: `OUTBOX#pending` / `<created>#<id>` (sparse) |
 //! | audit record | `AUDIT#<entity type>#<entity id>` | `<at>#<id>` | gsi1: `AUDIT` / `<at>#<id>`; gsi2: `AUDITACTOR#<actor>` / `<at>#<id>` |
@@ -139,8 +140,13 @@ pub const OPEN_INVOICES: &str = "OPENINVOICES";
 /// The guard of one reminder step of an invoice: written once, in the transaction that
 /// queues the reminder, so a step is never sent twice.
 pub fn reminder_step(invoice_id: &str, days: i32) -> Key {
-    Key::new(invoice_partition(invoice_id), format!("REMINDER#{days}"))
+    Key::new(
+        invoice_partition(invoice_id),
+        format!("{REMINDER_PREFIX}{days}"),
+    )
 }
+/// Sort-key prefix of an invoice's reminder steps (one Query lists them).
+pub const REMINDER_PREFIX: &str = "REMINDER#";
 pub fn company_settings() -> Key {
     Key::new("SETTINGS#company", "SETTINGS")
 }
