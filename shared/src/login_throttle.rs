@@ -13,7 +13,8 @@
 //!   empty bucket never refuses; it slows every attempt on the account down by
 //!   [`SLOWDOWN`], which costs a distributed guesser far more than the owner.
 //!
-//! A successful login refills the account's buckets. An admin unlock
+//! A successful login refills the account's buckets and gives the address back its token. An
+//! admin unlock
 //! (`POST /users/{id}/unlock`) refills the account's buckets from every address: it counts
 //! `unlocks` on the account's bucket, and a bucket drawn before the last unlock is full. Answers
 //! never say when an attempt will be allowed again.
@@ -143,7 +144,11 @@ fn draw(key: Key, found: Option<Item>, rate: Rate, now: i64, unlocked: i64) -> D
 
 /// The write that stores `bucket`, only if nobody drew from it since it was read.
 fn save(d: &Drawn, bucket: Bucket, extra: &[(&str, Value)]) -> WriteOp {
-    let version = stored_bucket(d.found.as_ref()).map(|(_, v)| v);
+    let version = d
+        .found
+        .as_ref()
+        .and_then(|i| i.get("v"))
+        .and_then(Value::as_i64);
     let mut item = Item::new();
     item.insert(table::PK.into(), d.key.pk.clone().into());
     item.insert(table::SK.into(), d.key.sk.clone().into());
@@ -250,8 +255,10 @@ pub async fn email_request(store: &Store, address: &str, now: i64) -> StoreResul
 }
 
 /// After a successful login: the account's bucket and this address's bucket for it are
-/// full again (the address's own bucket is not: it counts attempts on every account).
+/// full again, and the address gets back the attempt it spent (its bucket counts what fails:
+/// an office signing in through one address is never refused for signing in).
 pub fn success_ops(email: &str, address: &str) -> Vec<WriteOp> {
+    use crate::store::Update;
     vec![
         WriteOp::Delete {
             key: pair_key(email, address),
@@ -259,6 +266,16 @@ pub fn success_ops(email: &str, address: &str) -> Vec<WriteOp> {
         },
         WriteOp::Delete {
             key: account_key(email),
+            condition: None,
+        },
+        WriteOp::Update {
+            key: address_key(address),
+            // Should the bucket be gone (its TTL), this leaves a full one: `at` 0.
+            updates: vec![
+                Update::add("tokens", 1),
+                Update::add("v", 1),
+                Update::SetIfMissing("at".into(), Value::from(0)),
+            ],
             condition: None,
         },
     ]
@@ -343,6 +360,26 @@ mod tests {
         assert!(email_request(&store, "10.0.0.8", now).await.unwrap());
         let later = now + EMAILS_PER_ADDRESS.refill_secs;
         assert!(email_request(&store, "10.0.0.7", later).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn sign_ins_that_succeed_never_use_up_an_address() {
+        let store = Store::memory();
+        let now = chrono::Utc::now().timestamp();
+        // A refund to a bucket that is gone (its TTL) leaves a usable one.
+        store
+            .transact(success_ops("x@b.co", "10.0.0.10"))
+            .await
+            .unwrap();
+        for i in 0..(PER_ADDRESS.capacity * 3) {
+            let email = format!("staff{i}@b.co");
+            let v = attempt(&store, &email, "10.0.0.10", now).await.unwrap();
+            assert_eq!(v, Verdict::Attempt { slow: false }, "sign-in {i}");
+            store
+                .transact(success_ops(&email, "10.0.0.10"))
+                .await
+                .unwrap();
+        }
     }
 
     #[tokio::test]
