@@ -400,14 +400,27 @@ async fn login(
         .await
         .map_err(Problem::internal)?;
     tracing::info!(user_id = %user.id, "login");
-    let delivery = cookie.deliver(refresh_token);
-    let body = TokenResponse {
-        access_token,
-        refresh_token: delivery.body.clone(),
-        token_type: "Bearer",
-        expires_in: ACCESS_TTL_SECS,
-    };
+    let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
     Ok(delivery.respond(Json(mfa::LoginAnswer::Tokens(body))))
+}
+
+impl TokenResponse {
+    /// The tokens of a sign-in, and where the refresh token goes: in the body, or in the
+    /// session cookie when the client asked for it (`browser::Delivery::respond` sets it).
+    pub(crate) fn deliver(
+        cookie: &browser::RefreshCookie,
+        access_token: String,
+        refresh_token: String,
+    ) -> (browser::Delivery, TokenResponse) {
+        let delivery = cookie.deliver(refresh_token);
+        let body = TokenResponse {
+            access_token,
+            refresh_token: delivery.body.clone(),
+            token_type: "Bearer",
+            expires_in: ACCESS_TTL_SECS,
+        };
+        (delivery, body)
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -439,13 +452,7 @@ async fn refresh(
         .issue(&user.id, role)
         .await
         .map_err(Problem::internal)?;
-    let delivery = cookie.deliver(refresh_token);
-    let body = TokenResponse {
-        access_token,
-        refresh_token: delivery.body.clone(),
-        token_type: "Bearer",
-        expires_in: ACCESS_TTL_SECS,
-    };
+    let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
     Ok(delivery.respond(Json(body)))
 }
 

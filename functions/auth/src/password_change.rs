@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 
 use erp_shared::accounts;
 use erp_shared::audit::{self, Actor};
-use erp_shared::auth::token::ACCESS_TTL_SECS;
 use erp_shared::auth::{Principal, password};
 use erp_shared::domain::UserStatus;
 use erp_shared::email::{outbox, templates};
@@ -97,12 +96,6 @@ pub(crate) async fn change_password(
     tracing::info!(user_id = %before.id, "password changed; other sessions ended");
     state.deliver_now(&[outbox_id]).await;
     let access_token = sessions::access_token(&state, &after).await?;
-    let delivery = cookie.deliver(refresh_token);
-    let body = TokenResponse {
-        access_token,
-        refresh_token: delivery.body.clone(),
-        token_type: "Bearer",
-        expires_in: ACCESS_TTL_SECS,
-    };
+    let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
     Ok(delivery.respond(Json(body)))
 }
