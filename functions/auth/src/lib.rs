@@ -327,7 +327,6 @@ async fn login(
         password::verify_async(req.password, None).await;
         return Err(Problem::invalid_credentials());
     };
-    let address = credentials::address(&actor);
     // Counted before the password is checked: concurrent guesses each take a token.
     credentials::throttle(&state, email.as_str(), &actor).await?;
     let user = accounts::find_by_email(&state.store, &email).await?;
@@ -378,9 +377,6 @@ async fn login(
     if let Some(challenge) = mfa::second_step(&state, &user).await? {
         return Ok(Json(mfa::LoginAnswer::SecondFactor(challenge)).into_response());
     }
-    let role = user
-        .role
-        .ok_or_else(|| Problem::internal("active user without a role"))?;
     let (refresh_token, session_op) = sessions::start(&user, &client)?;
     let mut ops = vec![
         session_op,
@@ -392,13 +388,9 @@ async fn login(
             Vec::new(),
         )?,
     ];
-    ops.extend(login_throttle::success_ops(email.as_str(), &address));
+    ops.extend(credentials::success_ops(&user, &actor));
     state.store.transact(ops).await?;
-    let access_token = state
-        .tokens
-        .issue(&user.id, role)
-        .await
-        .map_err(Problem::internal)?;
+    let access_token = sessions::access_token(&state, &user).await?;
     tracing::info!(user_id = %user.id, "login");
     let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
     Ok(delivery.respond(Json(mfa::LoginAnswer::Tokens(body))))
@@ -444,14 +436,7 @@ async fn refresh(
 ) -> ApiResult<Response> {
     let presented = cookie.presented(req.refresh_token)?;
     let (user, refresh_token) = sessions::rotate(&state.store, &presented).await?;
-    let role = user
-        .role
-        .ok_or_else(|| Problem::internal("active user without a role"))?;
-    let access_token = state
-        .tokens
-        .issue(&user.id, role)
-        .await
-        .map_err(Problem::internal)?;
+    let access_token = sessions::access_token(&state, &user).await?;
     let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
     Ok(delivery.respond(Json(body)))
 }
