@@ -2,6 +2,7 @@
 //! outbox drained into `.eml` files. Also used by the end-to-end tests and benchmarks.
 
 pub mod contract;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -281,9 +282,19 @@ impl LocalServer {
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], local.port))).await?;
         let addr = listener.local_addr()?;
         let drainer = spawn_outbox_drainer(state.clone(), pacing.drain_every);
-        let app = function_routes()
+        let api = function_routes()
             .merge(local_routes())
             .into_router(state.clone());
+        let app = match web::built_app(&local.web_dir) {
+            Some(dir) => {
+                tracing::info!(web_dir = %dir.display(), "serving the web app at /");
+                web::with_app(api, dir)
+            }
+            None => {
+                tracing::info!(web_dir = %local.web_dir.display(), "no built web app (index.html) there: serving the API only");
+                api
+            }
+        };
         Ok(Self {
             addr,
             state,
@@ -314,7 +325,7 @@ pub async fn run(config: Config, local: LocalConfig) -> Result<(), Box<dyn std::
     let data_dir = config.data_dir.clone();
     let server = LocalServer::start(config, local, Pacing::default()).await?;
     let addr = server.addr;
-    tracing::info!(%addr, data_dir = %data_dir.display(), "ERP API listening on http://{addr}/api/v1");
+    tracing::info!(%addr, data_dir = %data_dir.display(), "ERP listening: the app on http://{addr}/ (when built), the API on http://{addr}/api/v1");
     server
         .serve(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -154,6 +154,7 @@ impl InProcess {
             port: 0,
             admin_email: Some("owner@example.com".into()),
             admin_password: Some("violet-otter-harbour".into()),
+            web_dir: data.join("web"),
         };
         let server = erp_local::LocalServer::start(config, local, pacing)
             .await
@@ -497,6 +498,102 @@ async fn the_reminder_run_is_documented_and_sends_only_its_own_emails() {
         )
         .await;
     assert_eq!(status, 422, "{both}");
+    server.shut_down().await;
+    std::fs::remove_dir_all(&data).ok();
+}
+
+#[tokio::test]
+async fn the_built_app_is_served_at_the_root_with_its_deep_links_and_the_api_stays_the_api() {
+    let data = temp_dir();
+    let web = data.join("web");
+    std::fs::create_dir_all(web.join("assets")).unwrap();
+    std::fs::write(
+        web.join("index.html"),
+        "<!doctype html><title>ERP</title><script type=module src=/assets/index-1a2b.js></script>",
+    )
+    .unwrap();
+    std::fs::write(web.join("assets/index-1a2b.js"), "console.log('app')").unwrap();
+    std::fs::write(web.join("favicon.svg"), "<svg/>").unwrap();
+    std::fs::write(data.join("secret.txt"), "not for the web").unwrap();
+    let server = InProcess::start(&data, erp_local::Pacing::default()).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
+
+    // The app and its deep links: index.html, revalidated, with the security headers.
+    for path in [
+        "/",
+        "/customers/019a7f00-1234",
+        "/reset-password?token=abc",
+        "/settings",
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers().clone();
+        assert_eq!(h["content-type"], "text/html; charset=utf-8", "{path}");
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        assert_eq!(
+            h["content-security-policy"],
+            erp_local::web::CONTENT_SECURITY_POLICY
+        );
+        for (name, value) in erp_local::web::SECURITY_HEADERS {
+            assert_eq!(h[name], value, "{path} {name}");
+        }
+        assert!(r.text().await.unwrap().contains("<title>ERP</title>"));
+    }
+    // A hashed asset is cached for a year; a file at the root is served with its type.
+    let r = get("/assets/index-1a2b.js").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(r.text().await.unwrap(), "console.log('app')");
+    let r = get("/favicon.svg").await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    // A missing chunk is a 404, not index.html parsed as script; nothing outside the build
+    // folder is reachable.
+    for path in [
+        "/assets/index-old.js",
+        "/../secret.txt",
+        "/assets/..%2f..%2fsecret.txt",
+        "/.%2e/secret.txt",
+    ] {
+        let r = get(path).await.unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("not for the web"), "{path}");
+        assert!(
+            status == 404 || body.contains("<title>ERP</title>"),
+            "{path}: {status}"
+        );
+    }
+    assert_eq!(get("/assets/index-old.js").await.unwrap().status(), 404);
+    // Other methods never reach the files.
+    let r = client
+        .post(format!("{}/customers", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, HEAD");
+    // The API keeps its own answers: problems, access control and no-store.
+    let r = get("/api/v1/no-such-route").await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = get("/api/v1/customers").await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = client
+        .head(format!("{}/api/v1/customers?q=a", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(get("/healthz").await.unwrap().text().await.unwrap(), "ok");
     server.shut_down().await;
     std::fs::remove_dir_all(&data).ok();
 }

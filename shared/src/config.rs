@@ -51,6 +51,10 @@ pub struct Config {
     pub jwt_audience: String,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// The value of the `X-Origin-Verify` header CloudFront adds to the API requests it
+    /// forwards (`ERP_ORIGIN_VERIFY`): only a request that carries it may name its
+    /// viewer's address (`CloudFront-Viewer-Address`). None: no request may.
+    pub origin_verify: Option<String>,
     /// The company's time zone until the company settings set one: business dates (issue,
     /// due, "today") are calendar dates in the settings' time zone.
     pub time_zone: chrono_tz::Tz,
@@ -158,6 +162,7 @@ impl Config {
             jwt_issuer: get("ERP_JWT_ISSUER").unwrap_or_else(|| "erp".into()),
             jwt_audience: get("ERP_JWT_AUDIENCE").unwrap_or_else(|| "erp-api".into()),
             max_body_bytes,
+            origin_verify: get("ERP_ORIGIN_VERIFY"),
         })
     }
 }
@@ -168,6 +173,9 @@ pub struct LocalConfig {
     pub port: u16,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
+    /// The built web app served at `/` (`ERP_WEB_DIR`, default `web/dist`); the API alone
+    /// when the folder has no `index.html`.
+    pub web_dir: PathBuf,
 }
 
 impl LocalConfig {
@@ -183,6 +191,7 @@ impl LocalConfig {
             port,
             admin_email: get("ERP_ADMIN_EMAIL"),
             admin_password: get("ERP_ADMIN_PASSWORD"),
+            web_dir: PathBuf::from(get("ERP_WEB_DIR").unwrap_or_else(|| "web/dist".into())),
         })
     }
 }

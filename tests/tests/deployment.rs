@@ -749,3 +749,133 @@ fn alarms_can_publish_to_their_topic() {
         "a comment above AlarmTopic says why it is encrypted as it is"
     );
 }
+
+/// The web app on AWS: a private bucket read only by its CloudFront distribution, the API
+/// under `/api/*` of the same distribution and never cached, deep links answered by the
+/// app, and the same security headers as the local server sends.
+#[test]
+fn the_web_app_is_private_behind_cloudfront_with_the_local_servers_headers() {
+    let t = template();
+    let r = &t["Resources"];
+    let block = &r["WebBucket"]["Properties"]["PublicAccessBlockConfiguration"];
+    for k in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(block[k], Value::Bool(true), "{k}");
+    }
+    let statements = r["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let allows: Vec<&Value> = statements
+        .iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .collect();
+    assert_eq!(allows.len(), 1, "one reader");
+    assert_eq!(
+        allows[0]["Principal"]["Service"], "cloudfront.amazonaws.com",
+        "only CloudFront reads"
+    );
+    assert_eq!(allows[0]["Action"], "s3:GetObject");
+    let source = format!(
+        "{:?}",
+        allows[0]["Condition"]["StringEquals"]["AWS:SourceArn"]
+    );
+    assert!(source.contains("${WebDistribution}"), "{source}");
+
+    let config = &r["WebDistribution"]["Properties"]["DistributionConfig"];
+    let origins = config["Origins"].as_sequence().unwrap();
+    let app = origins.iter().find(|o| o["Id"] == "app").unwrap();
+    assert!(app.get("OriginAccessControlId").is_some(), "OAC");
+    let api = origins.iter().find(|o| o["Id"] == "api").unwrap();
+    assert!(format!("{:?}", api["DomainName"]).contains("${Api}.execute-api"));
+    let default = &config["DefaultCacheBehavior"];
+    assert_eq!(default["TargetOriginId"], "app");
+    assert_eq!(default["ViewerProtocolPolicy"], "redirect-to-https");
+    assert!(
+        format!("{:?}", default["FunctionAssociations"]).contains("WebDeepLinks"),
+        "deep links load the app"
+    );
+    let behaviors = config["CacheBehaviors"].as_sequence().unwrap();
+    assert_eq!(behaviors.len(), 1);
+    assert_eq!(behaviors[0]["PathPattern"], "/api/*");
+    assert_eq!(behaviors[0]["TargetOriginId"], "api");
+    // Managed-CachingDisabled; Managed-AllViewerExceptHostHeader.
+    assert_eq!(
+        behaviors[0]["CachePolicyId"],
+        "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    );
+    assert_eq!(
+        behaviors[0]["OriginRequestPolicyId"],
+        "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    );
+    let methods = format!("{:?}", behaviors[0]["AllowedMethods"]);
+    for m in ["POST", "PATCH", "PUT", "DELETE"] {
+        assert!(methods.contains(m), "{m}");
+    }
+    // The deep-link rewrite is the local server's rule: no extension in the last segment.
+    let code = r["WebDeepLinks"]["Properties"]["FunctionCode"]
+        .as_str()
+        .unwrap();
+    assert!(code.contains("last.indexOf('.') === -1"), "{code}");
+
+    let policy = &r["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"];
+    let security = &policy["SecurityHeadersConfig"];
+    let mut headers: Vec<(String, String)> = vec![
+        (
+            "content-security-policy".into(),
+            security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+                .as_str()
+                .unwrap()
+                .into(),
+        ),
+        (
+            "strict-transport-security".into(),
+            format!(
+                "max-age={}{}",
+                security["StrictTransportSecurity"]["AccessControlMaxAgeSec"]
+                    .as_u64()
+                    .unwrap(),
+                if security["StrictTransportSecurity"]["IncludeSubdomains"] == Value::Bool(true) {
+                    "; includeSubDomains"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        ("x-content-type-options".into(), "nosniff".into()),
+        (
+            "referrer-policy".into(),
+            security["ReferrerPolicy"]["ReferrerPolicy"]
+                .as_str()
+                .unwrap()
+                .into(),
+        ),
+        (
+            "x-frame-options".into(),
+            security["FrameOptions"]["FrameOption"]
+                .as_str()
+                .unwrap()
+                .into(),
+        ),
+    ];
+    assert!(security.get("ContentTypeOptions").is_some());
+    for item in policy["CustomHeadersConfig"]["Items"]
+        .as_sequence()
+        .unwrap()
+    {
+        headers.push((
+            item["Header"].as_str().unwrap().to_ascii_lowercase(),
+            item["Value"].as_str().unwrap().into(),
+        ));
+    }
+    let local: Vec<(String, String)> = erp_local::web::SECURITY_HEADERS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(headers, local);
+    let csp = &headers[0].1;
+    assert!(!csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"));
+}
