@@ -384,6 +384,65 @@ async fn guessing_passwords_is_stopped_without_locking_the_owner_out(backend: Ba
         .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts");
 }
 
+/// A sign-in through CloudFront from `viewer`, or a request straight to the API that names a
+/// viewer (`origin_verify: None`).
+async fn login_as_viewer(
+    app: &TestApp,
+    client: &reqwest::Client,
+    viewer: &str,
+    origin_verify: Option<&str>,
+    email: &str,
+) -> erp_tests::Reply {
+    let mut req = client
+        .post(app.url("/api/v1/auth/login"))
+        .header("cloudfront-viewer-address", viewer)
+        .json(&json!({ "email": email, "password": "wrong-passphrase-123" }));
+    if let Some(v) = origin_verify {
+        req = req.header("x-origin-verify", v);
+    }
+    erp_tests::Reply::from(req.send().await.unwrap()).await
+}
+
+async fn behind_cloudfront_the_viewers_address_is_throttled_and_cannot_be_forged(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| {
+        c.origin_verify = Some("cloudfront-origin-value".into())
+    })
+    .await;
+    let edge = client_from([127, 0, 0, 6]);
+    let email = app.email("admin");
+    let via_cf = Some("cloudfront-origin-value");
+    for _ in 0..5 {
+        login_as_viewer(&app, &edge, "203.0.113.7:40000", via_cf, &email)
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    }
+    login_as_viewer(&app, &edge, "203.0.113.7:40001", via_cf, &email)
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts");
+    // Another viewer behind the same edge address is not refused for the first one's guesses.
+    login_as_viewer(&app, &edge, "198.51.100.20:5000", via_cf, &email)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    // Straight to the API, a made-up viewer without CloudFront's value changes nothing: every
+    // guess counts against the connection's own address.
+    let direct = client_from([127, 0, 0, 7]);
+    let ghost = app.email("ghost");
+    for i in 0..5 {
+        login_as_viewer(
+            &app,
+            &direct,
+            &format!("192.0.2.{i}:1"),
+            Some("guess"),
+            &ghost,
+        )
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    }
+    login_as_viewer(&app, &direct, "192.0.2.99:1", None, &ghost)
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts");
+}
+
 async fn concurrent_guesses_are_counted_before_the_password_is_checked(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (email, _) = app.user_with_role("cora", Role::Viewer).await;
@@ -985,6 +1044,7 @@ async fn user_lists_page_through_without_gaps_and_refuse_foreign_cursors(backend
 }
 
 on_both_backends!(
+    behind_cloudfront_the_viewers_address_is_throttled_and_cannot_be_forged,
     a_registered_user_is_approved_logs_in_refreshes_and_logs_out,
     registration_can_be_closed,
     a_self_assigned_role_is_ignored,

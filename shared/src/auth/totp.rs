@@ -118,7 +118,8 @@ pub fn verify(secret: &[u8], code: &str, unix_secs: i64, after: Option<i64>) -> 
     found
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Equal bytes, in a time that does not depend on where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

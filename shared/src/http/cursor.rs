@@ -85,7 +85,7 @@ impl CursorCodec {
             && self
                 .keys
                 .iter()
-                .any(|k| constant_time_eq(&tag(k, scope, payload), &t));
+                .any(|k| crate::auth::totp::constant_time_eq(&tag(k, scope, payload), &t));
         if !valid {
             return Err(bad());
         }
@@ -96,10 +96,6 @@ impl CursorCodec {
     pub fn decode_opt(&self, scope: &str, token: Option<&str>) -> Result<Option<Cursor>, Problem> {
         token.map(|t| self.decode(scope, t)).transpose()
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -121,7 +121,10 @@ impl ApiRouter {
             .fallback(|| async { Problem::not_found("This route") })
             .method_not_allowed_fallback(|| async { method_not_allowed(None) })
             .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-            .layer(middleware::from_fn(request_context))
+            .layer(middleware::from_fn_with_state(
+                state.config.origin_verify.clone().map(Arc::<str>::from),
+                request_context,
+            ))
             .with_state(state)
     }
 }
@@ -242,8 +245,33 @@ fn valid_request_id(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-async fn request_context(mut req: Request, next: Next) -> Response {
+/// The viewer's address CloudFront names (`CloudFront-Viewer-Address: 203.0.113.7:46532`,
+/// `2001:db8::1:46532`), only on a request that carries the `X-Origin-Verify` value CloudFront
+/// is configured with. Anyone can send the headers straight to the API's own address; without
+/// the value they are ignored and the connection's address counts.
+fn viewer_address(req: &Request, origin_verify: Option<&str>) -> Option<String> {
+    let expected = origin_verify?;
+    let presented = req.headers().get("x-origin-verify")?.as_bytes();
+    if !crate::auth::totp::constant_time_eq(presented, expected.as_bytes()) {
+        return None;
+    }
+    let viewer = req
+        .headers()
+        .get("cloudfront-viewer-address")?
+        .to_str()
+        .ok()?;
+    let (ip, port) = viewer.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    ip.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+async fn request_context(
+    State(origin_verify): State<Option<Arc<str>>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let (gateway_id, gateway_ip) = gateway_context(&req);
+    let gateway_ip = viewer_address(&req, origin_verify.as_deref()).or(gateway_ip);
     let id = gateway_id
         .or_else(|| {
             req.headers()
@@ -297,5 +325,50 @@ fn gateway_context(req: &Request) -> (Option<String>, Option<String>) {
             (ctx.request_id.clone(), ctx.http.source_ip.clone())
         }
         _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> Request {
+        let mut b = Request::builder().uri("/api/v1/auth/login");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn only_cloudfront_names_the_viewers_address() {
+        let secret = Some("s3cr3t-origin-value");
+        let via_cloudfront = |viewer: &str| {
+            request(&[
+                ("x-origin-verify", "s3cr3t-origin-value"),
+                ("cloudfront-viewer-address", viewer),
+            ])
+        };
+        assert_eq!(
+            viewer_address(&via_cloudfront("203.0.113.7:46532"), secret).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(
+            viewer_address(&via_cloudfront("2001:db8::1:443"), secret).as_deref(),
+            Some("2001:db8::1")
+        );
+        // Malformed addresses are ignored.
+        for bad in ["203.0.113.7", "not-an-ip:80", "203.0.113.7:port", ""] {
+            assert_eq!(viewer_address(&via_cloudfront(bad), secret), None, "{bad}");
+        }
+        // Straight to the API: a wrong, missing or unconfigured value names nothing.
+        let forged = request(&[
+            ("x-origin-verify", "guess"),
+            ("cloudfront-viewer-address", "198.51.100.1:1"),
+        ]);
+        assert_eq!(viewer_address(&forged, secret), None);
+        let bare = request(&[("cloudfront-viewer-address", "198.51.100.1:1")]);
+        assert_eq!(viewer_address(&bare, secret), None);
+        assert_eq!(viewer_address(&via_cloudfront("203.0.113.7:1"), None), None);
     }
 }
