@@ -23,6 +23,8 @@ echo "==> cargo test (embedded store and DynamoDB on moto)"
 cargo test --workspace --locked
 echo "==> cfn-lint template.yaml"
 cfn-lint template.yaml
+echo "==> the web app: API client, type check, lint, component and end-to-end tests"
+./infra/web-test.sh
 echo "==> schemathesis against the local server (every check, see infra/schemathesis.toml)"
 SCHEMATHESIS_MAX_TIME="${SCHEMATHESIS_MAX_TIME:-180}" ./infra/schemathesis.sh
 echo "==> all checks passed"

@@ -1,0 +1,41 @@
+// The route registry: one line per page, each lazy-loaded from src/pages/<area>/ (its own
+// chunk). A page module's default export is the page component.
+//
+//   path        absolute URL pattern (React Router), e.g. '/customers/:id'
+//   permission  the page needs it: without it a deep link shows "You are not allowed to see
+//               this page" (the navigation already hides the entry)
+//   nav         label of the page's entry in the main navigation (list pages only), in the
+//               order of this array
+//
+// Signed-in pages go in `pages` (inside the layout); pages for signed-out visitors (sign-in,
+// password reset, registration) in `publicPages`.
+import type { ComponentType } from 'react';
+
+import type { Permission } from './api/types';
+
+export interface PageEntry {
+  path: string;
+  load: () => Promise<{ default: ComponentType }>;
+  permission?: Permission;
+  nav?: string;
+}
+
+export const pages: PageEntry[] = [
+  { path: '/', load: () => import('./pages/home/HomePage') },
+  // { path: '/customers', nav: 'Customers', permission: 'customers:read', load: () => import('./pages/customers/CustomersPage') },
+  // { path: '/customers/:id', permission: 'customers:read', load: () => import('./pages/customers/CustomerPage') },
+  // { path: '/products', nav: 'Products', permission: 'products:read', load: () => import('./pages/products/ProductsPage') },
+  // { path: '/products/:id', permission: 'products:read', load: () => import('./pages/products/ProductPage') },
+  // { path: '/users', nav: 'Users', permission: 'users:manage', load: () => import('./pages/users/UsersPage') },
+  // { path: '/settings', nav: 'Company settings', permission: 'settings:manage', load: () => import('./pages/settings/SettingsPage') },
+  // { path: '/audit', nav: 'Audit trail', permission: 'audit:read', load: () => import('./pages/audit/AuditPage') },
+  // { path: '/outbox', nav: 'Failed emails', permission: 'settings:manage', load: () => import('./pages/outbox/OutboxPage') },
+  // { path: '/account', nav: 'My account', load: () => import('./pages/account/AccountPage') },
+];
+
+export const publicPages: PageEntry[] = [
+  { path: '/sign-in', load: () => import('./pages/auth/SignInPage') },
+];
+
+/** Shown for any URL no page matches. */
+export const notFoundPage: PageEntry = { path: '*', load: () => import('./pages/errors/NotFoundPage') };
