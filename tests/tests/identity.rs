@@ -443,6 +443,37 @@ async fn behind_cloudfront_the_viewers_address_is_throttled_and_cannot_be_forged
         .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts");
 }
 
+async fn every_role_reads_how_the_company_shows_its_figures(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, viewer) = app.user_with_role("vic", Role::Viewer).await;
+    let admin = app.admin_token().await;
+    // The settings are the admin's; the viewer may not read them...
+    app.get("/api/v1/settings/company", Some(&viewer))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    // ...but sees the currency, time zone and rounding its figures are shown in.
+    let me = app.get("/api/v1/auth/me", Some(&viewer)).await;
+    assert_eq!(me.body["company"]["time_zone"], "UTC", "{}", me.body);
+    assert_eq!(me.body["company"]["rounding"], "half_up");
+    let current = app.get("/api/v1/settings/company", Some(&admin)).await;
+    let etag = current.headers["etag"].to_str().unwrap().to_string();
+    let r = app
+        .send(
+            Method::PUT,
+            "/api/v1/settings/company",
+            &admin,
+            &[("if-match", &etag)],
+            Some(json!({ "time_zone": "Europe/Berlin", "default_currency": "JPY", "legal_name": "Kobo GmbH" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let company = app.get("/api/v1/auth/me", Some(&viewer)).await.body["company"].clone();
+    assert_eq!(company["time_zone"], "Europe/Berlin");
+    assert_eq!(company["default_currency"], "JPY");
+    assert_eq!(company["legal_name"], "Kobo GmbH");
+    assert!(company["brand_colour"].as_str().unwrap().starts_with('#'));
+}
+
 async fn concurrent_guesses_are_counted_before_the_password_is_checked(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (email, _) = app.user_with_role("cora", Role::Viewer).await;
@@ -1044,6 +1075,7 @@ async fn user_lists_page_through_without_gaps_and_refuse_foreign_cursors(backend
 }
 
 on_both_backends!(
+    every_role_reads_how_the_company_shows_its_figures,
     behind_cloudfront_the_viewers_address_is_throttled_and_cannot_be_forged,
     a_registered_user_is_approved_logs_in_refreshes_and_logs_out,
     registration_can_be_closed,

@@ -1,46 +1,46 @@
-// The company's currency and time zone, and formatters bound to them.
+// The company's currency, time zone and rounding, and formatters bound to them.
 //
-// GET /api/v1/settings/company needs `settings:manage` (admins). Other roles cannot read the
-// company's time zone or default currency anywhere in the API, so for them dates and times
-// are shown in the browser's time zone and `currency` is null (amounts always carry their
-// own currency in `Money`, so formatting money never needs it).
-import { useQuery } from '@tanstack/react-query';
+// Every role reads them from `GET /api/v1/auth/me` (`company`); the full settings are the
+// admins' (`settings:manage`). Before the session has loaded, the browser's time zone.
 import { useMemo } from 'react';
 
-import { api } from './api/client';
-import { unwrap } from './api/problem';
-import type { Money } from './api/types';
+import type { Money, Schema } from './api/types';
 import * as f from './format';
-import { usePermission } from './session/context';
+import { useSession } from './session/context';
 
+/** Key of the admins' full settings query (the settings page). */
 export const companySettingsKey = ['settings', 'company'] as const;
 
 export interface Company {
-  /** The company's default currency, when the user may read the settings. */
+  /** The company's default currency (null until the session has loaded). */
   currency: string | null;
-  /** IANA zone for date-times: the company's for admins, else the browser's. */
+  /** IANA zone for dates and times: the company's once the session has loaded. */
   timeZone: string;
-  /** True when `timeZone` is the company's (not the browser's fallback). */
+  /** How line amounts are rounded to the minor unit. */
+  rounding: Schema<'Rounding'>;
+  /** The name on invoices, when set. */
+  legalName: string | null;
+  /** True when the values are the company's (not the browser's fallback). */
   fromSettings: boolean;
 }
 
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 export function useCompany(): Company {
-  const canRead = usePermission('settings:manage');
-  const settings = useQuery({
-    queryKey: companySettingsKey,
-    queryFn: () => unwrap(api.GET('/api/v1/settings/company')),
-    enabled: canRead,
-    staleTime: 10 * 60_000,
-  });
-  const data = settings.data;
+  const { me } = useSession();
+  const company = me?.company;
   return useMemo(
     () =>
-      data
-        ? { currency: data.default_currency, timeZone: data.time_zone, fromSettings: true }
-        : { currency: null, timeZone: browserZone(), fromSettings: false },
-    [data],
+      company
+        ? {
+            currency: company.default_currency,
+            timeZone: company.time_zone,
+            rounding: company.rounding,
+            legalName: company.legal_name ?? null,
+            fromSettings: true,
+          }
+        : { currency: null, timeZone: browserZone(), rounding: 'half_up', legalName: null, fromSettings: false },
+    [company],
   );
 }
 

@@ -474,6 +474,24 @@ pub struct MeResponse {
     pub role: erp_shared::auth::Role,
     /// What the caller may do (the SPA hides the rest).
     pub permissions: Vec<Permission>,
+    /// How the company's figures are shown and computed, for every role (the settings
+    /// themselves are admin-only).
+    pub company: MeCompany,
+}
+
+/// The company's display settings every user needs.
+#[derive(Serialize, ToSchema)]
+pub struct MeCompany {
+    /// The name on invoices and emails, when set.
+    pub legal_name: Option<String>,
+    /// ISO 4217: the currency of new customers and documents unless theirs differs.
+    pub default_currency: String,
+    /// IANA time zone of business dates and of times shown.
+    pub time_zone: String,
+    /// How line amounts are rounded to the currency's minor unit.
+    pub rounding: erp_shared::domain::money::Rounding,
+    /// `#RRGGBB`.
+    pub brand_colour: String,
 }
 
 /// The caller's profile and permissions.
@@ -485,12 +503,20 @@ async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Js
         .filter(|u| u.status == UserStatus::Active)
         .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))?;
     let role = user.role.unwrap_or(principal.role);
+    let company = state.company().await?;
     Ok(Json(MeResponse {
         id: user.id,
         email: user.email.to_string(),
         name: user.name,
         role,
         permissions: role.permissions(),
+        company: MeCompany {
+            legal_name: company.legal_name.clone(),
+            default_currency: company.default_currency.to_string(),
+            time_zone: company.time_zone.clone(),
+            rounding: state.config.rounding,
+            brand_colour: company.brand_colour.clone(),
+        },
     }))
 }
 

@@ -1822,7 +1822,25 @@ export interface components {
             /** Format: int32 */
             width: number;
         };
+        /** @description The company's display settings every user needs. */
+        MeCompany: {
+            /** @description `#RRGGBB`. */
+            brand_colour: string;
+            /** @description ISO 4217: the currency of new customers and documents unless theirs differs. */
+            default_currency: string;
+            /** @description The name on invoices and emails, when set. */
+            legal_name?: string | null;
+            /** @description How line amounts are rounded to the currency's minor unit. */
+            rounding: components["schemas"]["Rounding"];
+            /** @description IANA time zone of business dates and of times shown. */
+            time_zone: string;
+        };
         MeResponse: {
+            /**
+             * @description How the company's figures are shown and computed, for every role (the settings
+             *     themselves are admin-only).
+             */
+            company: components["schemas"]["MeCompany"];
             /** Format: email */
             email: string;
             id: string;
@@ -2094,6 +2112,11 @@ export interface components {
         };
         /** @enum {string} */
         Role: "admin" | "manager" | "accountant" | "sales" | "viewer";
+        /**
+         * @description Rounding of line amounts to whole minor units.
+         * @enum {string}
+         */
+        Rounding: "half_up" | "half_even";
         /** @description A TOTP code or a recovery code. */
         SecondFactor: {
             /** @description The 6-digit code the authenticator app shows. */

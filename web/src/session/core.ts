@@ -284,7 +284,8 @@ export class BrowserSession {
   private receive(message: Message): void {
     switch (message.type) {
       case 'token':
-        if (message.expiresAt > this.expiresAt || message.newLogin) {
+        // A newer token (issued in the same millisecond counts: it is another token).
+        if (message.newLogin || (message.token !== this.token && message.expiresAt >= this.expiresAt)) {
           this.setToken(message.token, message.expiresAt, message.newLogin);
         }
         break;

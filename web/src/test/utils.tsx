@@ -11,7 +11,20 @@ import { SessionContext, type SessionValue } from '../session/context';
 /** A signed-in session value (override anything, e.g. `{ signIn: vi.fn() }`). */
 export function fakeSession(overrides: Partial<SessionValue> & { permissions?: Permission[] } = {}): SessionValue {
   const { permissions = [], ...rest } = overrides;
-  const me: Me = { id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace', role: 'viewer', permissions };
+  const me: Me = {
+    id: 'u1',
+    email: 'ada@example.com',
+    name: 'Ada Lovelace',
+    role: 'viewer',
+    permissions,
+    company: {
+      legal_name: 'Analytical Engines Ltd',
+      default_currency: 'EUR',
+      time_zone: 'Europe/Berlin',
+      rounding: 'half_up',
+      brand_colour: '#1F4E79',
+    },
+  };
   return {
     status: 'signed-in',
     me,
