@@ -238,6 +238,29 @@ async fn a_user_sees_their_sessions_and_ends_one(backend: Backend) {
     assert_eq!(phone_row["current"], false);
     assert!(phone_row["last_used_at"].is_null());
     assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    // A browser cannot read its refresh token: its session cookie marks its session.
+    let list = ok(
+        app.send(
+            Method::GET,
+            "/api/v1/auth/sessions",
+            &laptop_access,
+            &[(
+                "cookie",
+                &format!("theme=dark; erp_refresh={phone_refresh}"),
+            )],
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    );
+    let current: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["current"] == true)
+        .collect();
+    assert_eq!(current.len(), 1, "{list}");
+    assert_eq!(current[0]["id"], phone_id.as_str());
 
     // Someone else cannot end it, nor learn that it exists.
     let (_, other) = app.user_with_role("fay", Role::Sales).await;

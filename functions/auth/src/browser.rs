@@ -128,6 +128,12 @@ impl RefreshCookie {
         Ok(token)
     }
 
+    /// The cookie's refresh token, to recognise the caller's own session (never to use it:
+    /// [`RefreshCookie::presented`] is the way to spend it).
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The header that removes the cookie (after logout).
     pub fn clear() -> HeaderValue {
         cookie("", 0)

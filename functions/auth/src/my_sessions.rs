@@ -24,8 +24,9 @@ pub struct SessionList {
 }
 
 /// The caller's live sessions, newest first (up to the 500 most recent sign-ins are read).
-/// With the caller's refresh token in `X-Refresh-Token`, its session is marked `current`; a
-/// session's id is also the part of its refresh token before the `.`.
+/// The caller's own session is marked `current`: the one of the refresh token in
+/// `X-Refresh-Token`, or else of the browser's session cookie. A session's id is also the
+/// part of its refresh token before the `.`.
 #[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
     params(("X-Refresh-Token" = Option<String>, Header, description = "the caller's refresh token, to mark its session `current`")),
     responses((status = 200, body = SessionList), (status = 401, body = ProblemBody)))]
@@ -33,6 +34,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
+    cookie: crate::browser::RefreshCookie,
 ) -> ApiResult<Json<SessionList>> {
     let user = accounts::get_user(&state.store, &principal.user_id)
         .await?
@@ -41,6 +43,7 @@ pub(crate) async fn list(
     let current = headers
         .get(REFRESH_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
+        .or(cookie.token())
         .and_then(|t| sessions::family_of(t.trim()));
     Ok(Json(SessionList {
         items: sessions::list(&state.store, &user, current).await?,
