@@ -14,9 +14,9 @@ bucket=$(output WebBucketName)
 distribution=$(output WebDistributionId)
 (cd web && npm ci --no-audit --no-fund && npm run build)
 # Assets first, so the new index.html never names a file that is not there yet.
-aws s3 sync web/dist/assets "s3://$bucket/assets" \
+aws s3 sync web/dist/assets "s3://$bucket/assets" --exclude "*.br" --exclude "*.gz" \
   --cache-control "public, max-age=31536000, immutable"
-aws s3 sync web/dist "s3://$bucket" --exclude "assets/*" --delete \
+aws s3 sync web/dist "s3://$bucket" --exclude "assets/*" --exclude "*.br" --exclude "*.gz" --delete \
   --cache-control "no-cache"
 aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/index.html" "/" >/dev/null
 echo "deployed to $(output AppUrl)"

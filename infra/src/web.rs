@@ -8,6 +8,8 @@
 //!   it answers `index.html`, and the app's router shows the page. A missing file with an
 //!   extension is a 404, so a stale chunk fails visibly instead of parsing HTML as script.
 //! - Only `GET` and `HEAD` reach the files; other methods are a 405 with `Allow`.
+//! - A text file is sent as its `.br` or `.gz` copy (written by `vite build`) to a client
+//!   that accepts that encoding.
 //! - Every answer carries the security headers of [`SECURITY_HEADERS`], the same ones
 //!   CloudFront's response headers policy adds.
 
@@ -75,7 +77,16 @@ async fn front(State(front): State<Front>, req: Request) -> Response {
             Err(never) => match never {},
         };
     }
-    let mut res = serve_file(&front.dir, req.method(), req.uri().path()).await;
+    let accepts = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let encodings = Encodings {
+        br: accepts_encoding(accepts, "br"),
+        gzip: accepts_encoding(accepts, "gzip"),
+    };
+    let mut res = serve_file(&front.dir, req.method(), req.uri().path(), encodings).await;
     for (name, value) in SECURITY_HEADERS {
         res.headers_mut()
             .insert(name, HeaderValue::from_static(value));
@@ -118,13 +129,57 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// The compressed copies of the build a request accepts (`vite build` writes `.br` and `.gz`
+/// next to each text file).
+#[derive(Clone, Copy, Default)]
+struct Encodings {
+    br: bool,
+    gzip: bool,
+}
+
+/// Whether `Accept-Encoding` accepts `coding` (listed without `q=0`).
+fn accepts_encoding(header: &str, coding: &str) -> bool {
+    header.split(',').any(|part| {
+        let mut it = part.split(';');
+        let name = it.next().unwrap_or("").trim();
+        let refused = it.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        name.eq_ignore_ascii_case(coding) && !refused
+    })
+}
+
+/// The file to send for `file`: its brotli or gzip copy when the client accepts one and the
+/// build has it, with the `Content-Encoding` to send.
+async fn encoded(file: &Path, accepts: Encodings) -> (PathBuf, Option<&'static str>) {
+    for (wanted, ext, coding) in [(accepts.br, "br", "br"), (accepts.gzip, "gz", "gzip")] {
+        if !wanted {
+            continue;
+        }
+        let mut name = file.as_os_str().to_owned();
+        name.push(".");
+        name.push(ext);
+        let candidate = PathBuf::from(name);
+        if tokio::fs::metadata(&candidate)
+            .await
+            .is_ok_and(|m| m.is_file())
+        {
+            return (candidate, Some(coding));
+        }
+    }
+    (file.to_path_buf(), None)
+}
+
 fn has_extension(path: &str) -> bool {
     path.rsplit('/')
         .next()
         .is_some_and(|last| last.contains('.'))
 }
 
-async fn serve_file(dir: &Path, method: &Method, path: &str) -> Response {
+async fn serve_file(dir: &Path, method: &Method, path: &str, accepts: Encodings) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
         res.headers_mut()
@@ -144,7 +199,8 @@ async fn serve_file(dir: &Path, method: &Method, path: &str) -> Response {
         _ if path == "/" || !has_extension(path) => (dir.join("index.html"), false),
         _ => return not_found(),
     };
-    let Ok(bytes) = tokio::fs::read(&file).await else {
+    let (sent, encoding) = encoded(&file, accepts).await;
+    let Ok(bytes) = tokio::fs::read(&sent).await else {
         return not_found();
     };
     let cache = if immutable {
@@ -158,15 +214,21 @@ async fn serve_file(dir: &Path, method: &Method, path: &str) -> Response {
     } else {
         Body::from(bytes)
     };
-    (
+    let mut res = (
         [
             (header::CONTENT_TYPE, content_type(&file)),
             (header::CACHE_CONTROL, cache),
             (header::CONTENT_LENGTH, &len.to_string()),
+            (header::VARY, "accept-encoding"),
         ],
         body,
     )
-        .into_response()
+        .into_response();
+    if let Some(coding) = encoding {
+        res.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    res
 }
 
 fn not_found() -> Response {
@@ -199,6 +261,15 @@ mod tests {
         ] {
             assert_eq!(file_in(dir, hostile), None, "{hostile}");
         }
+    }
+
+    #[test]
+    fn accepted_encodings_are_read_from_the_header() {
+        assert!(accepts_encoding("gzip, deflate, br, zstd", "br"));
+        assert!(accepts_encoding("gzip;q=1.0, br;q=0.8", "br"));
+        assert!(!accepts_encoding("gzip, br;q=0", "br"));
+        assert!(!accepts_encoding("identity", "gzip"));
+        assert!(!accepts_encoding("", "gzip"));
     }
 
     #[test]

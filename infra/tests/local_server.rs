@@ -552,6 +552,21 @@ async fn the_built_app_is_served_at_the_root_with_its_deep_links_and_the_api_sta
         "public, max-age=31536000, immutable"
     );
     assert_eq!(r.text().await.unwrap(), "console.log('app')");
+    // A client that accepts brotli gets the build's compressed copy.
+    std::fs::write(web.join("assets/index-1a2b.js.br"), b"brotli bytes").unwrap();
+    let r = client
+        .get(format!("{}/assets/index-1a2b.js", server.base))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.headers()["vary"], "accept-encoding");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"brotli bytes");
     let r = get("/favicon.svg").await.unwrap();
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
     // A missing chunk is a 404, not index.html parsed as script; nothing outside the build
