@@ -22,19 +22,26 @@ export interface PageEntry {
 
 export const pages: PageEntry[] = [
   { path: '/', load: () => import('./pages/home/HomePage') },
-  // { path: '/customers', nav: 'Customers', permission: 'customers:read', load: () => import('./pages/customers/CustomersPage') },
-  // { path: '/customers/:id', permission: 'customers:read', load: () => import('./pages/customers/CustomerPage') },
-  // { path: '/products', nav: 'Products', permission: 'products:read', load: () => import('./pages/products/ProductsPage') },
-  // { path: '/products/:id', permission: 'products:read', load: () => import('./pages/products/ProductPage') },
-  // { path: '/users', nav: 'Users', permission: 'users:manage', load: () => import('./pages/users/UsersPage') },
-  // { path: '/settings', nav: 'Company settings', permission: 'settings:manage', load: () => import('./pages/settings/SettingsPage') },
-  // { path: '/audit', nav: 'Audit trail', permission: 'audit:read', load: () => import('./pages/audit/AuditPage') },
-  // { path: '/outbox', nav: 'Failed emails', permission: 'settings:manage', load: () => import('./pages/outbox/OutboxPage') },
-  // { path: '/account', nav: 'My account', load: () => import('./pages/account/AccountPage') },
+  { path: '/customers', nav: 'Customers', permission: 'customers:read', load: () => import('./pages/customers/CustomersPage') },
+  { path: '/customers/new', permission: 'customers:write', load: () => import('./pages/customers/NewCustomerPage') },
+  { path: '/customers/:id', permission: 'customers:read', load: () => import('./pages/customers/CustomerPage') },
+  { path: '/products', nav: 'Products', permission: 'products:read', load: () => import('./pages/products/ProductsPage') },
+  { path: '/products/new', permission: 'products:write', load: () => import('./pages/products/NewProductPage') },
+  { path: '/products/:id', permission: 'products:read', load: () => import('./pages/products/ProductPage') },
+  { path: '/users', nav: 'Users', permission: 'users:manage', load: () => import('./pages/users/UsersPage') },
+  { path: '/settings', nav: 'Company settings', permission: 'settings:manage', load: () => import('./pages/settings/SettingsPage') },
+  { path: '/audit', nav: 'Audit trail', permission: 'audit:read', load: () => import('./pages/audit/AuditPage') },
+  { path: '/outbox', nav: 'Failed emails', permission: 'settings:manage', load: () => import('./pages/outbox/OutboxPage') },
+  { path: '/account', nav: 'My account', load: () => import('./pages/account/AccountPage') },
 ];
 
 export const publicPages: PageEntry[] = [
   { path: '/sign-in', load: () => import('./pages/auth/SignInPage') },
+  { path: '/register', load: () => import('./pages/auth/RegisterPage') },
+  { path: '/verify-email', load: () => import('./pages/auth/VerifyEmailPage') },
+  { path: '/forgot-password', load: () => import('./pages/auth/ForgotPasswordPage') },
+  { path: '/reset-password', load: () => import('./pages/auth/ResetPasswordPage') },
+  { path: '/set-password', load: () => import('./pages/auth/SetPasswordPage') },
 ];
 
 /** Shown for any URL no page matches. */

@@ -367,8 +367,9 @@ export interface paths {
         };
         /**
          * The caller's live sessions, newest first (up to the 500 most recent sign-ins are read).
-         *     With the caller's refresh token in `X-Refresh-Token`, its session is marked `current`; a
-         *     session's id is also the part of its refresh token before the `.`.
+         *     The caller's own session is marked `current`: the one of the refresh token in
+         *     `X-Refresh-Token`, or else of the browser's session cookie. A session's id is also the
+         *     part of its refresh token before the `.`.
          */
         get: operations["list"];
         put?: never;

@@ -47,6 +47,9 @@ function UserMenu() {
           <span>{me.email}</span>
           <span>{ROLE_NAMES[me.role] ?? me.role}</span>
         </p>
+        <Link to="/account" className="user-menu-link">
+          My account
+        </Link>
         <ThemeToggle />
         <button type="button" className="button" onClick={() => void signOut()}>
           Sign out

@@ -74,7 +74,7 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 }
 
 /** Stubs global fetch with a handler of each Request; answers 404 problems otherwise. */
-export function mockFetch(handler: (request: Request) => Response | Promise<Response> | undefined) {
+export function mockFetch(handler: (request: Request) => Response | undefined | Promise<Response | undefined>) {
   const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(input, init);
     return (

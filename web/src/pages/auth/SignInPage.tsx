@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Navigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
 
 import { ApiError, fieldErrors } from '../../api/problem';
 import { TextField } from '../../components/fields';
@@ -7,6 +7,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { Skeleton } from '../../components/Skeleton';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { useSession, type MfaSetup, type SecondFactor } from '../../session';
+import './auth.css';
 
 type Step =
   | { kind: 'password' }
@@ -175,6 +176,8 @@ export default function SignInPage() {
   const next = safeNext(params.get('next'));
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [restartProblem, setRestartProblem] = useState<unknown>(null);
+  // After a password reset or an accepted invitation (router state from those pages).
+  const notice = (useLocation().state as { notice?: unknown } | null)?.notice;
 
   if (session.status === 'signed-in' && step.kind !== 'recovery-codes') return <Navigate to={next} replace />;
 
@@ -197,8 +200,13 @@ export default function SignInPage() {
   } else if (step.kind === 'password') {
     body = (
       <>
+        {typeof notice === 'string' && !restartProblem ? <div className="notice" role="status"><p>{notice}</p></div> : null}
         <ProblemMessage problem={restartProblem} />
         <PasswordStep onNext={(s) => { setRestartProblem(null); setStep(s); }} />
+        <p className="auth-links">
+          <Link to="/forgot-password">Forgot your password?</Link>
+          <Link to="/register">Create an account</Link>
+        </p>
       </>
     );
   } else if (step.kind === 'totp') {
