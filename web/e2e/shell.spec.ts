@@ -45,3 +45,33 @@ test('a deep link signs in, survives a reload, and signing out ends the session'
   await page.reload();
   await expect(page).toHaveURL(/\/sign-in/);
 });
+
+test('several tabs stay signed in together, and signing out in one signs out all', async ({ context }) => {
+  const first = await context.newPage();
+  await first.goto('/sign-in');
+  await first.getByLabel('Email').fill(owner.email);
+  await first.getByLabel('Password').fill(owner.password);
+  await first.getByRole('button', { name: 'Sign in' }).click();
+  await expect(first.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  // A second and a third tab open signed in, and reloading them (each restoring its session
+  // while the others hold it) never ends the session: a reused refresh token would.
+  const second = await context.newPage();
+  await second.goto('/customers');
+  await expect(second.getByRole('heading', { level: 1, name: 'Customers' })).toBeVisible();
+  const third = await context.newPage();
+  await third.goto('/products');
+  await expect(third.getByRole('heading', { level: 1, name: 'Products' })).toBeVisible();
+  await Promise.all([second.reload(), third.reload(), first.reload()]);
+  for (const tab of [first, second, third]) {
+    await expect(tab.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await expect(tab).not.toHaveURL(/sign-in/);
+  }
+  // Sign out in the second tab: the others follow without a reload.
+  await second.getByRole('button', { name: 'Administrator' }).click();
+  await second.getByRole('button', { name: 'Sign out' }).click();
+  await expect(second).toHaveURL(/\/sign-in/);
+  await expect(first).toHaveURL(/\/sign-in/);
+  await expect(third).toHaveURL(/\/sign-in/);
+  await first.goto('/customers');
+  await expect(first).toHaveURL(/\/sign-in/);
+});
