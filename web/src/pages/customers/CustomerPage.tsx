@@ -17,7 +17,7 @@ import {
   type Customer, type CustomerFields, type CustomerValues,
 } from './customerForm';
 import '../../components/list/list.css';
-import './customers.css';
+import '../../components/record/record.css';
 
 type Tagged = { data: Customer; etag: string };
 
@@ -37,7 +37,7 @@ function Notice({ message }: { message: { text: string; at: number } | null }) {
   const ref = useFocusOn<HTMLParagraphElement>(message?.at);
   if (!message) return null;
   return (
-    <p className="notice customers-notice" role="status" tabIndex={-1} ref={ref}>
+    <p className="notice record-notice" role="status" tabIndex={-1} ref={ref}>
       {message.text}
     </p>
   );
@@ -180,7 +180,7 @@ function ArchiveCustomer({ current, onArchived }: { current: Tagged; onArchived:
     );
   }
   return (
-    <div className="card customers-confirm" role="group" aria-labelledby="archive-title" tabIndex={-1} ref={confirmRef}>
+    <div className="card record-confirm" role="group" aria-labelledby="archive-title" tabIndex={-1} ref={confirmRef}>
       <p id="archive-title"><strong>Archive {current.data.name}?</strong></p>
       <p>It disappears from the active list and can’t be chosen for new documents. It stays readable. The API cannot undo this.</p>
       <div className="button-row">
@@ -204,7 +204,7 @@ function Details({ customer }: { customer: Customer }) {
   return (
     <section className="card" aria-labelledby="customer-details-title">
       <h2 id="customer-details-title">Details</h2>
-      <dl className="customers-details">
+      <dl className="record-details">
         <dt>Status</dt>
         <dd>{customer.status === 'archived' ? 'Archived' : 'Active'}</dd>
         <dt>Email</dt>
@@ -239,7 +239,7 @@ function Details({ customer }: { customer: Customer }) {
       {customer.notes ? (
         <>
           <h3>Notes</h3>
-          <p className="customers-notes">{customer.notes}</p>
+          <p className="record-notes">{customer.notes}</p>
         </>
       ) : null}
     </section>
@@ -289,7 +289,7 @@ export default function CustomerPage() {
         </Can>
       </div>
       <Notice message={message} />
-      <div className="customers-layout">
+      <div className="record-layout">
         <Details customer={customer} />
         <Can permission="customers:write">
           <EditCustomer key={customer.id} current={detail.data} onSaved={show} />

@@ -11,7 +11,7 @@ import { useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { Can } from '../../session';
 import '../../components/list/list.css';
-import './customers.css';
+import '../../components/record/record.css';
 
 /** Customers: search, filter, sort and page through them; "New customer" for writers. */
 export default function CustomersPage() {
@@ -34,7 +34,7 @@ export default function CustomersPage() {
     body = <ProblemMessage problem={customers.error} title="The customers could not be loaded." />;
   } else if (items.length === 0) {
     body = (
-      <p className="card customers-empty">
+      <p className="card record-empty">
         {list.filtered || list.cursors.length > 0
           ? list.q.trim()
             ? `No ${archived ? 'archived ' : ''}customer matches “${list.q.trim()}”. Check the spelling or change the filters.`
@@ -63,7 +63,7 @@ export default function CustomersPage() {
             <tbody>
               {items.map((c) => (
                 <tr key={c.id}>
-                  <th scope="row" className="customers-name">
+                  <th scope="row" className="record-name">
                     <Link to={`/customers/${encodeURIComponent(c.id)}`} state={{ from: location.pathname + location.search }}>
                       {c.name}
                     </Link>

@@ -8,7 +8,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { useMutationForm } from '../../components/useMutationForm';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { CustomerFieldset, emptyValues, sentence, toBody, validate, type CustomerFields, type CustomerValues } from './customerForm';
-import './customers.css';
+import '../../components/record/record.css';
 
 /** Create a customer; on success the customer's page opens. */
 export default function NewCustomerPage() {

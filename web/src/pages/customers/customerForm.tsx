@@ -184,7 +184,7 @@ export function CustomerFieldset({
       <TextField label="Email" type="email" autoComplete="email" {...field('email')} />
       <TextField label="Phone" type="tel" autoComplete="tel" {...field('phone')} />
       <TextField label="Tax ID" maxLength={50} {...field('tax_id')} />
-      <div className="customers-pair">
+      <div className="record-pair">
         <TextField
           label="Currency"
           required={!creating}
@@ -202,15 +202,15 @@ export function CustomerFieldset({
           {...field('payment_terms_days')}
         />
       </div>
-      <fieldset className="customers-fieldset">
+      <fieldset className="record-fieldset">
         <legend>Billing address</legend>
         <TextField label="Address line 1" autoComplete="billing address-line1" {...field('billing_address.line1')} />
         <TextField label="Address line 2" autoComplete="billing address-line2" {...field('billing_address.line2')} />
-        <div className="customers-pair">
+        <div className="record-pair">
           <TextField label="Postal code" autoComplete="billing postal-code" {...field('billing_address.postal_code')} />
           <TextField label="City" autoComplete="billing address-level2" {...field('billing_address.city')} />
         </div>
-        <div className="customers-pair">
+        <div className="record-pair">
           <TextField label="Region" autoComplete="billing address-level1" {...field('billing_address.region')} />
           <TextField label="Country" hint="Two letters, e.g. DE." maxLength={2} autoComplete="billing country" {...field('billing_address.country')} />
         </div>

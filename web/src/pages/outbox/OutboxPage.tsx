@@ -103,7 +103,7 @@ export default function OutboxPage() {
         <p>{status === 'failed' ? 'No email failed. Everything was sent.' : 'No email is waiting to be sent.'}</p>
       ) : (
         <div className="table-wrap">
-          <table className="table outbox-table">
+          <table className="table table-cards outbox-table">
             <caption className="visually-hidden">{status === 'failed' ? 'Failed emails' : 'Emails waiting to be sent'}</caption>
             <thead>
               <tr>

@@ -9,7 +9,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { useMutationForm } from '../../components/useMutationForm';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { ProductFieldset, emptyValues, serverErrors, toBody, validate, type ProductFields, type ProductValues } from './productForm';
-import './products.css';
+import '../../components/record/record.css';
 
 /** Add a product to the catalogue; on success its page opens. */
 export default function NewProductPage() {

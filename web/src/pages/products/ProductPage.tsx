@@ -17,7 +17,7 @@ import {
   type Product, type ProductFields, type ProductValues,
 } from './productForm';
 import '../../components/list/list.css';
-import './products.css';
+import '../../components/record/record.css';
 
 type Tagged = { data: Product; etag: string };
 
@@ -36,7 +36,7 @@ function Notice({ message }: { message: { text: string; at: number } | null }) {
   const ref = useFocusOn<HTMLParagraphElement>(message?.at);
   if (!message) return null;
   return (
-    <p className="notice products-notice" role="status" tabIndex={-1} ref={ref}>
+    <p className="notice record-notice" role="status" tabIndex={-1} ref={ref}>
       {message.text}
     </p>
   );
@@ -183,7 +183,7 @@ function ArchiveProduct({ current, onDone }: { current: Tagged; onDone: (text: s
     );
   }
   return (
-    <div className="card products-confirm" role="group" aria-labelledby="archive-title" tabIndex={-1} ref={confirmRef}>
+    <div className="card record-confirm" role="group" aria-labelledby="archive-title" tabIndex={-1} ref={confirmRef}>
       <p id="archive-title"><strong>Archive {current.data.name}?</strong></p>
       <p>It is no longer offered for new orders but stays readable. You can restore it later.</p>
       <div className="button-row">
@@ -203,11 +203,11 @@ function Details({ product }: { product: Product }) {
   return (
     <section className="card" aria-labelledby="product-details-title">
       <h2 id="product-details-title">Details</h2>
-      <dl className="products-details">
+      <dl className="record-details">
         <dt>Status</dt>
         <dd>{product.active ? 'Active' : 'Archived'}</dd>
         <dt>SKU</dt>
-        <dd className="products-sku">{product.sku}</dd>
+        <dd className="record-sku">{product.sku}</dd>
         <dt>Unit price</dt>
         <dd>{fmt.money(product.unit_price)} per {product.unit}</dd>
         <dt>Tax rate</dt>
@@ -226,7 +226,7 @@ function Details({ product }: { product: Product }) {
       {product.description ? (
         <>
           <h3>Description</h3>
-          <p className="products-notes">{product.description}</p>
+          <p className="record-notes">{product.description}</p>
         </>
       ) : null}
     </section>
@@ -276,7 +276,7 @@ export default function ProductPage() {
         </Can>
       </div>
       <Notice message={message} />
-      <div className="products-layout">
+      <div className="record-layout">
         <Details product={product} />
         <Can permission="products:write">
           <EditProduct key={product.id} current={detail.data} onSaved={show} />

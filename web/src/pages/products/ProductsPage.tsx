@@ -11,7 +11,7 @@ import { useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { Can } from '../../session';
 import '../../components/list/list.css';
-import './products.css';
+import '../../components/record/record.css';
 
 /** The catalogue: search, filter, sort and page through products; "New product" for writers. */
 export default function ProductsPage() {
@@ -34,7 +34,7 @@ export default function ProductsPage() {
     body = <ProblemMessage problem={products.error} title="The products could not be loaded." />;
   } else if (items.length === 0) {
     body = (
-      <p className="card products-empty">
+      <p className="card record-empty">
         {list.filtered || list.cursors.length > 0
           ? list.q.trim()
             ? `No ${archived ? 'archived ' : ''}product matches “${list.q.trim()}”. Check the spelling or change the filters.`
@@ -63,12 +63,12 @@ export default function ProductsPage() {
             <tbody>
               {items.map((p) => (
                 <tr key={p.id}>
-                  <th scope="row" className="products-name">
+                  <th scope="row" className="record-name">
                     <Link to={`/products/${encodeURIComponent(p.id)}`} state={{ from: location.pathname + location.search }}>
                       {p.name}
                     </Link>
                   </th>
-                  <td className="products-sku">{p.sku}</td>
+                  <td className="record-sku">{p.sku}</td>
                   <td className="num">{fmt.money(p.unit_price)}</td>
                   <td className="num">{fmt.percent(p.tax_rate)}</td>
                   <td>{p.unit}</td>

@@ -130,11 +130,11 @@ export function ProductFieldset({
     <>
       <TextField label="SKU" required maxLength={64} autoComplete="off" hint="Letters, digits and - _ . / (unique)." {...field('sku')} />
       <TextField label="Name" required maxLength={200} autoComplete="off" {...field('name')} />
-      <div className="products-pair">
+      <div className="record-pair">
         <NumberField label="Unit price" required hint="Without tax." {...field('unit_price.amount')} />
         <TextField label="Currency" required maxLength={3} hint="Three letters, e.g. EUR." autoComplete="off" {...field('unit_price.currency')} />
       </div>
-      <div className="products-pair">
+      <div className="record-pair">
         <NumberField label="Tax rate (%)" hint="0 to 100, e.g. 20 or 7.5." {...field('tax_rate')} />
         <TextField label="Unit" required maxLength={20} hint="E.g. unit, hour, kg." autoComplete="off" {...field('unit')} />
       </div>

@@ -286,7 +286,7 @@ function UserTable({ status, onNotice }: { status: Status | undefined; onNotice:
         <p>{status ? `No user is ${STATUS_LABELS[status].toLowerCase()}.` : 'There are no users yet.'}</p>
       ) : (
         <div className="table-wrap">
-          <table className="table users-table">
+          <table className="table table-cards users-table">
             <caption className="visually-hidden">Users{status ? `: ${STATUS_LABELS[status]}` : ''}</caption>
             <thead>
               <tr>
