@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { useRef, useState, type FormEvent } from 'react';
+import { useParams } from 'react-router';
 
 import { api } from '../../api/client';
 import { ApiError, unwrap, unwrapTagged } from '../../api/problem';
@@ -8,16 +8,14 @@ import { useMutationForm } from '../../components/useMutationForm';
 import { changedFields } from '../../components/list/changes';
 import { ConflictNotice } from '../../components/list/ConflictNotice';
 import { ProblemMessage } from '../../components/ProblemMessage';
-import { Skeleton } from '../../components/Skeleton';
 import { useFormat } from '../../company';
-import { usePageTitle } from '../../layout/usePageTitle';
 import { Can } from '../../session';
 import {
   CustomerFieldset, LABELS, sentence, toBody, validate, valuesOf,
   type Customer, type CustomerFields, type CustomerValues,
 } from './customerForm';
 import '../../components/list/list.css';
-import '../../components/record/record.css';
+import { RecordMeta, RecordPage, useFocusOn } from '../../components/record/RecordPage';
 
 type Tagged = { data: Customer; etag: string };
 
@@ -25,24 +23,6 @@ const detailKey = (id: string) => ['customers', 'detail', id] as const;
 const fetchCustomer = (id: string) => unwrapTagged(api.GET('/api/v1/customers/{id}', { params: { path: { id } } }));
 
 /** Moves the focus to an element when `key` changes (a new message). */
-function useFocusOn<T extends HTMLElement>(key: unknown) {
-  const ref = useRef<T>(null);
-  useEffect(() => {
-    if (key) ref.current?.focus();
-  }, [key]);
-  return ref;
-}
-
-function Notice({ message }: { message: { text: string; at: number } | null }) {
-  const ref = useFocusOn<HTMLParagraphElement>(message?.at);
-  if (!message) return null;
-  return (
-    <p className="notice record-notice" role="status" tabIndex={-1} ref={ref}>
-      {message.text}
-    </p>
-  );
-}
-
 const same = (a: CustomerValues, b: CustomerValues) => (Object.keys(a) as (keyof CustomerValues)[]).every((k) => a[k] === b[k]);
 
 function EditCustomer({ current, onSaved }: { current: Tagged; onSaved: (text: string) => void }) {
@@ -225,16 +205,7 @@ function Details({ customer }: { customer: Customer }) {
             <dd>{address(s)}</dd>
           </>
         ) : null}
-        {Object.entries(customer.external_ids).map(([system, value]) => (
-          <Fragment key={system}>
-            <dt>ID in {system}</dt>
-            <dd>{value}</dd>
-          </Fragment>
-        ))}
-        <dt>Created</dt>
-        <dd>{fmt.dateTime(customer.created_at)}</dd>
-        <dt>Last changed</dt>
-        <dd>{fmt.dateTime(customer.updated_at)}</dd>
+        <RecordMeta externalIds={customer.external_ids} createdAt={customer.created_at} updatedAt={customer.updated_at} />
       </dl>
       {customer.notes ? (
         <>
@@ -246,55 +217,25 @@ function Details({ customer }: { customer: Customer }) {
   );
 }
 
-/** One customer: its details, and for writers an edit form and "Archive". */
+/** One customer: its details, and for writers an edit form and its actions. */
 export default function CustomerPage() {
   const { id = '' } = useParams();
-  const location = useLocation();
-  const state = location.state as { flash?: string; from?: string } | null;
-  const [message, setMessage] = useState<{ text: string; at: number } | null>(() =>
-    state?.flash ? { text: state.flash, at: Date.now() } : null,
-  );
   const detail = useQuery({ queryKey: detailKey(id), queryFn: () => fetchCustomer(id) });
-  usePageTitle(detail.data ? detail.data.data.name : 'Customer');
-  const back = state?.from?.startsWith('/customers') ? state.from : '/customers';
-  const show = (text: string) => setMessage(text ? { text, at: Date.now() } : null);
-
-  if (detail.isPending) {
-    return (
-      <section className="page" aria-labelledby="customer-title">
-        <h1 id="customer-title">Customer</h1>
-        <Skeleton lines={8} label="Loading the customer…" />
-      </section>
-    );
-  }
-  if (detail.isError) {
-    return (
-      <section className="page page-message" aria-labelledby="customer-title">
-        <h1 id="customer-title">Customer</h1>
-        <ProblemMessage problem={detail.error} title="The customer could not be loaded." />
-        <p><Link to="/customers">Back to customers</Link></p>
-      </section>
-    );
-  }
-  const customer = detail.data.data;
   return (
-    <section className="page" aria-labelledby="customer-title">
-      <p><Link to={back}>← Customers</Link></p>
-      <div className="page-header">
-        <h1 id="customer-title">
-          {customer.name} {customer.status === 'archived' ? <span className="badge">Archived</span> : null}
-        </h1>
+    <RecordPage
+      noun="customer"
+      listPath="/customers"
+      listLabel="Customers"
+      detail={detail}
+      name={(r) => r.name}
+      archived={(r) => r.status === 'archived'}
+      actions={(current, show) => <Can permission="customers:write"><ArchiveCustomer current={current} onArchived={show} /></Can>}
+      details={(r) => <Details customer={r} />}
+      edit={(current, show) => (
         <Can permission="customers:write">
-          <ArchiveCustomer current={detail.data} onArchived={show} />
+          <EditCustomer key={current.data.id} current={current} onSaved={show} />
         </Can>
-      </div>
-      <Notice message={message} />
-      <div className="record-layout">
-        <Details customer={customer} />
-        <Can permission="customers:write">
-          <EditCustomer key={customer.id} current={detail.data} onSaved={show} />
-        </Can>
-      </div>
-    </section>
+      )}
+    />
   );
 }

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { useRef, useState, type FormEvent } from 'react';
+import { useParams } from 'react-router';
 
 import { api } from '../../api/client';
 import { ApiError, unwrap, unwrapTagged } from '../../api/problem';
@@ -8,39 +8,19 @@ import { useFormat } from '../../company';
 import { changedFields } from '../../components/list/changes';
 import { ConflictNotice } from '../../components/list/ConflictNotice';
 import { ProblemMessage } from '../../components/ProblemMessage';
-import { Skeleton } from '../../components/Skeleton';
 import { useMutationForm } from '../../components/useMutationForm';
-import { usePageTitle } from '../../layout/usePageTitle';
 import { Can } from '../../session';
 import {
   LABELS, ProductFieldset, serverErrors, toBody, validate, valuesOf,
   type Product, type ProductFields, type ProductValues,
 } from './productForm';
 import '../../components/list/list.css';
-import '../../components/record/record.css';
+import { RecordMeta, RecordPage, useFocusOn } from '../../components/record/RecordPage';
 
 type Tagged = { data: Product; etag: string };
 
 const detailKey = (id: string) => ['products', 'detail', id] as const;
 const fetchProduct = (id: string) => unwrapTagged(api.GET('/api/v1/products/{id}', { params: { path: { id } } }));
-
-function useFocusOn<T extends HTMLElement>(key: unknown) {
-  const ref = useRef<T>(null);
-  useEffect(() => {
-    if (key) ref.current?.focus();
-  }, [key]);
-  return ref;
-}
-
-function Notice({ message }: { message: { text: string; at: number } | null }) {
-  const ref = useFocusOn<HTMLParagraphElement>(message?.at);
-  if (!message) return null;
-  return (
-    <p className="notice record-notice" role="status" tabIndex={-1} ref={ref}>
-      {message.text}
-    </p>
-  );
-}
 
 const same = (a: ProductValues, b: ProductValues) => (Object.keys(a) as (keyof ProductValues)[]).every((k) => a[k] === b[k]);
 
@@ -212,16 +192,7 @@ function Details({ product }: { product: Product }) {
         <dd>{fmt.money(product.unit_price)} per {product.unit}</dd>
         <dt>Tax rate</dt>
         <dd>{fmt.percent(product.tax_rate)}</dd>
-        {Object.entries(product.external_ids).map(([system, value]) => (
-          <Fragment key={system}>
-            <dt>ID in {system}</dt>
-            <dd>{value}</dd>
-          </Fragment>
-        ))}
-        <dt>Created</dt>
-        <dd>{fmt.dateTime(product.created_at)}</dd>
-        <dt>Last changed</dt>
-        <dd>{fmt.dateTime(product.updated_at)}</dd>
+        <RecordMeta externalIds={product.external_ids} createdAt={product.created_at} updatedAt={product.updated_at} />
       </dl>
       {product.description ? (
         <>
@@ -233,55 +204,25 @@ function Details({ product }: { product: Product }) {
   );
 }
 
-/** One product: its details, and for writers an edit form, "Archive" and "Restore". */
+/** One product: its details, and for writers an edit form and its actions. */
 export default function ProductPage() {
   const { id = '' } = useParams();
-  const location = useLocation();
-  const state = location.state as { flash?: string; from?: string } | null;
-  const [message, setMessage] = useState<{ text: string; at: number } | null>(() =>
-    state?.flash ? { text: state.flash, at: Date.now() } : null,
-  );
   const detail = useQuery({ queryKey: detailKey(id), queryFn: () => fetchProduct(id) });
-  usePageTitle(detail.data ? detail.data.data.name : 'Product');
-  const back = state?.from?.startsWith('/products') ? state.from : '/products';
-  const show = (text: string) => setMessage(text ? { text, at: Date.now() } : null);
-
-  if (detail.isPending) {
-    return (
-      <section className="page" aria-labelledby="product-title">
-        <h1 id="product-title">Product</h1>
-        <Skeleton lines={8} label="Loading the product…" />
-      </section>
-    );
-  }
-  if (detail.isError) {
-    return (
-      <section className="page page-message" aria-labelledby="product-title">
-        <h1 id="product-title">Product</h1>
-        <ProblemMessage problem={detail.error} title="The product could not be loaded." />
-        <p><Link to="/products">Back to products</Link></p>
-      </section>
-    );
-  }
-  const product = detail.data.data;
   return (
-    <section className="page" aria-labelledby="product-title">
-      <p><Link to={back}>← Products</Link></p>
-      <div className="page-header">
-        <h1 id="product-title">
-          {product.name} {!product.active ? <span className="badge">Archived</span> : null}
-        </h1>
+    <RecordPage
+      noun="product"
+      listPath="/products"
+      listLabel="Products"
+      detail={detail}
+      name={(r) => r.name}
+      archived={(r) => !r.active}
+      actions={(current, show) => <Can permission="products:write"><ArchiveProduct current={current} onDone={show} /></Can>}
+      details={(r) => <Details product={r} />}
+      edit={(current, show) => (
         <Can permission="products:write">
-          <ArchiveProduct current={detail.data} onDone={show} />
+          <EditProduct key={current.data.id} current={current} onSaved={show} />
         </Can>
-      </div>
-      <Notice message={message} />
-      <div className="record-layout">
-        <Details product={product} />
-        <Can permission="products:write">
-          <EditProduct key={product.id} current={detail.data} onSaved={show} />
-        </Can>
-      </div>
-    </section>
+      )}
+    />
   );
 }
