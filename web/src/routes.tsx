@@ -22,6 +22,7 @@ export interface PageEntry {
 
 export const pages: PageEntry[] = [
   { path: '/', load: () => import('./pages/home/HomePage') },
+  { path: '/dashboard', nav: 'Dashboard', permission: 'dashboard:read', load: () => import('./pages/dashboard/DashboardPage') },
   { path: '/customers', nav: 'Customers', permission: 'customers:read', load: () => import('./pages/customers/CustomersPage') },
   { path: '/customers/new', permission: 'customers:write', load: () => import('./pages/customers/NewCustomerPage') },
   { path: '/customers/:id', permission: 'customers:read', load: () => import('./pages/customers/CustomerPage') },

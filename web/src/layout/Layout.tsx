@@ -131,11 +131,13 @@ export function Layout() {
       <div className="app-body">
         <nav id="app-nav" aria-label="Main" className={menuOpen ? 'app-nav app-nav-open' : 'app-nav'}>
           <ul>
-            <li>
-              <NavLink to="/" end>
-                Start
-              </NavLink>
-            </li>
+            {session.me?.permissions.includes('dashboard:read') ? null : (
+              <li>
+                <NavLink to="/" end>
+                  Start
+                </NavLink>
+              </li>
+            )}
             {entries.map((p) => (
               <li key={p.path}>
                 <NavLink to={p.path}>{p.nav}</NavLink>

@@ -1,14 +1,16 @@
-import { Link } from 'react-router';
+import { Link, Navigate } from 'react-router';
 
 import { usePageTitle } from '../../layout/usePageTitle';
 import { pages } from '../../routes';
 import { useSession } from '../../session/context';
 
-/** The start page: a greeting and the sections the user may open. */
+/** The start page: the dashboard for those who may read it (every role today), else a
+ * greeting and the sections the user may open. */
 export default function HomePage() {
   usePageTitle('Start');
   const { me } = useSession();
   if (!me) return null;
+  if (me.permissions.includes('dashboard:read')) return <Navigate to="/dashboard" replace />;
   const sections = pages.filter((p) => p.nav && (!p.permission || me.permissions.includes(p.permission)));
   return (
     <section className="page" aria-labelledby="home-title">
