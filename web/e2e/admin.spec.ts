@@ -3,15 +3,8 @@
 // those changes, and the failed-email list; each checked with axe-core and screenshotted.
 import { expect, test, type Page } from '@playwright/test';
 import { deflateSync } from 'node:zlib';
-import { address, apiCall, emailedLink, expectAccessible, owner, screenshots } from './support';
+import { address, apiCall, emailedLink, expectAccessible, owner, screenshots, signIn } from './support';
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
-}
 
 async function signOut(page: Page) {
   await page.locator('button[aria-controls="user-menu-panel"]').click();
@@ -55,7 +48,7 @@ const PNG = png();
 
 test('the admin invites a user, changes the role, deactivates and reactivates them', async ({ page }) => {
   const email = address('invitee');
-  await signIn(page, owner.email, owner.password);
+  await signIn(page, { email: owner.email, password: owner.password });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
 
@@ -118,7 +111,7 @@ test('a confirmed registration is approved with a role and can then sign in', as
   const token = new URL(await emailedLink(email, '/verify-email')).searchParams.get('token');
   await apiCall('POST', '/api/v1/auth/register/verify', undefined, { token, password });
 
-  await signIn(page, owner.email, owner.password);
+  await signIn(page, { email: owner.email, password: owner.password });
   await page.goto('/users');
   const pending = page.getByRole('region', { name: 'Registrations waiting for approval' });
   await expect(pending.getByText(email)).toBeVisible();
@@ -131,7 +124,7 @@ test('a confirmed registration is approved with a role and can then sign in', as
   await expect(page.getByRole('row').filter({ hasText: email }).getByRole('combobox')).toHaveValue('manager');
 
   await signOut(page);
-  await signIn(page, email, password);
+  await signIn(page, { email, password });
   await expect(page.getByRole('button', { name: 'Reggie Registrant' })).toBeVisible();
   // A manager reads the audit trail but does not manage users.
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit trail' })).toBeVisible();
@@ -139,7 +132,7 @@ test('a confirmed registration is approved with a role and can then sign in', as
 });
 
 test('company settings are edited and saved, and the audit trail shows the changes', async ({ page }) => {
-  await signIn(page, owner.email, owner.password);
+  await signIn(page, { email: owner.email, password: owner.password });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Company settings' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Company settings' })).toBeVisible();
 
@@ -206,7 +199,7 @@ test('company settings are edited and saved, and the audit trail shows the chang
 });
 
 test('the failed-email list is accessible', async ({ page }) => {
-  await signIn(page, owner.email, owner.password);
+  await signIn(page, { email: owner.email, password: owner.password });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Failed emails' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Failed emails' })).toBeVisible();
   await expect(page.getByText(/No email failed|Retry/).first()).toBeVisible();

@@ -2,14 +2,8 @@
 // account (password change, sessions), through the UI and the emailed links.
 import { expect, test, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
-import { accountWithRole, address, apiCall, apiToken, emailedLink, expectAccessible, owner, screenshots } from './support';
+import { accountWithRole, address, apiCall, apiToken, emailedLink, expectAccessible, fillSignIn, owner, screenshots } from './support';
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 /** The emailed link, opened on this app (the server's public URL is this server). */
 function local(link: string): string {
@@ -110,7 +104,7 @@ test('register, confirm the address, wait for approval, then sign in', async ({ 
   await expectAccessible(page);
   await screenshots(page, 'verify-email-invalid');
 
-  await signIn(page, email, password);
+  await fillSignIn(page, { email, password });
   await expect(page.getByRole('alert')).toContainText('waiting for an administrator’s approval');
 
   const admin = await apiToken(owner.email, owner.password);
@@ -153,10 +147,10 @@ test('my account: sessions, ending another one, and changing the password', asyn
   // A second browser signed in as the same user.
   const other = await browser.newContext();
   const otherPage = await other.newPage();
-  await signIn(otherPage, account.email, account.password);
+  await fillSignIn(otherPage, { email: account.email, password: account.password });
   await expect(otherPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My account' })).toBeVisible();
 
-  await signIn(page, account.email, account.password);
+  await fillSignIn(page, { email: account.email, password: account.password });
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My account' })).toBeVisible();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My account' }).first().click();
   await expect(page.getByRole('heading', { level: 1, name: 'My account' })).toBeVisible();
@@ -214,7 +208,7 @@ function totp(secret: string, at = Date.now()): string {
 
 test('my account: two-factor sign-in on, new recovery codes, off', async ({ page }) => {
   const account = await accountWithRole('manager', 'Two Factor');
-  await signIn(page, account.email, account.password);
+  await fillSignIn(page, { email: account.email, password: account.password });
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My account' })).toBeVisible();
   await page.goto('/account');
   const section = page.getByRole('region', { name: 'Two-factor sign-in' });

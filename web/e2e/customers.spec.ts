@@ -1,29 +1,10 @@
 // Customers: the journey of the issue — create (with a form error first), search, edit, a
 // conflicting change by someone else (412: what changed is listed, reload), archive. Plus the
 // list at phone width and a read-only role seeing no write actions.
-import { expect, test, type Page } from '@playwright/test';
-import { accountWithRole, apiToken, base, expectAccessible, owner, screenshots } from './support';
+import { expect, test } from '@playwright/test';
+import { accountWithRole, apiRequest, apiToken, expectAccessible, owner, screenshots, signIn } from './support';
 
-async function signIn(page: Page, who: { email: string; password: string } = owner) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeAttached();
-}
 
-/** A request of its own (apiCall sends no If-Match): answers the JSON and the ETag. */
-async function request(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return { etag: res.headers.get('etag') ?? '', data: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
-}
 
 test('a customer is created, searched, edited, conflicted and archived', async ({ page }) => {
   const stamp = Date.now().toString(36);
@@ -85,9 +66,9 @@ test('a customer is created, searched, edited, conflicted and archived', async (
 
   // Someone else saves first (through the API, with the ETag it read).
   const token = await apiToken(owner.email, owner.password);
-  const fresh = await request('GET', `/api/v1/customers/${id}`, token);
+  const fresh = await apiRequest('GET', `/api/v1/customers/${id}`, token);
   expect(fresh.etag).toMatch(/^"\d+"$/);
-  await request('PATCH', `/api/v1/customers/${id}`, token, { email: `ap-${stamp}@harbour.example`, payment_terms_days: 30 }, { 'If-Match': fresh.etag });
+  await apiRequest('PATCH', `/api/v1/customers/${id}`, token, { email: `ap-${stamp}@harbour.example`, payment_terms_days: 30 }, { 'If-Match': fresh.etag });
   await page.getByLabel(/^Name/).fill(`${name} Ltd`);
   await page.getByRole('button', { name: 'Save changes' }).click();
   const conflict = page.getByRole('alert').filter({ hasText: 'Someone else saved this customer' });
@@ -122,7 +103,7 @@ test('a customer is created, searched, edited, conflicted and archived', async (
 
 test('the list works at phone width, and a viewer sees no write actions', async ({ page }) => {
   const token = await apiToken(owner.email, owner.password);
-  await request('POST', '/api/v1/customers', token, { name: `Phone Width Trading ${Date.now().toString(36)}`, email: 'a-rather-long-address-for-a-phone@phone-width-trading.example' });
+  await apiRequest('POST', '/api/v1/customers', token, { name: `Phone Width Trading ${Date.now().toString(36)}`, email: 'a-rather-long-address-for-a-phone@phone-width-trading.example' });
   const viewer = await accountWithRole('viewer');
   await signIn(page, viewer);
   await page.setViewportSize({ width: 390, height: 844 });

@@ -3,19 +3,11 @@
 // the charts (uPlot on a canvas) without a CSP violation, offers the same figures as a table,
 // and its figures link to the filtered lists. A viewer sees the dashboard too. Phone width.
 import { expect, test, type Page } from '@playwright/test';
-import { accountWithRole, apiCall, apiToken, base, expectAccessible, owner, screenshots } from './support';
+import { accountWithRole, apiCall, apiToken, base, expectAccessible, owner, screenshots, signIn } from './support';
 
 type Figures = { revenue_invoiced: number; cash_received: number; orders_created: number; from: string; to: string };
 type Summary = { current: Figures; previous: Figures; outstanding_receivables: number; overdue_receivables: number };
 
-async function signIn(page: Page, who: { email: string; password: string } = owner) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeAttached();
-}
 
 /** Collects Content Security Policy violations and page errors. */
 function watch(page: Page): string[] {

@@ -3,19 +3,11 @@
 // Idempotency-Key: it is recorded once), the invoice shows paid, the PDF opens in the page,
 // the invoice is emailed; a credit note and a void on other invoices; a viewer sees it all
 // and can change nothing (at phone width).
-import { expect, test, type Page } from '@playwright/test';
-import { accountWithRole, address, apiCall, apiToken, emailsTo, expectAccessible, owner, screenshots } from './support';
+import { expect, test } from '@playwright/test';
+import { accountWithRole, address, apiCall, apiToken, emailsTo, expectAccessible, owner, screenshots, signIn } from './support';
 
 type Doc = { id: string; number: string | null; status: string; balance_due: number };
 
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeAttached();
-}
 
 /** A customer (with an email address) and a product, made by the owner. */
 async function masterData(token: string, stamp: string) {

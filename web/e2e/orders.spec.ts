@@ -2,16 +2,8 @@
 // an accountant makes the invoice; a viewer sees orders but no actions. Plus the unsaved
 // changes warning, the editor at phone width and the server's 500-line limit.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { accountWithRole, apiCall, apiToken, expectAccessible, owner, screenshots } from './support';
+import { accountWithRole, apiCall, apiToken, expectAccessible, owner, screenshots, signIn } from './support';
 
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeAttached();
-}
 
 async function as(browser: Browser, who: { email: string; password: string }) {
   const context = await browser.newContext();

@@ -1,28 +1,9 @@
 // Products: create (a form error first), search, edit the price, a conflicting change by
 // someone else (412: what changed is listed), archive and restore.
-import { expect, test, type Page } from '@playwright/test';
-import { apiToken, base, expectAccessible, owner, screenshots } from './support';
+import { expect, test } from '@playwright/test';
+import { apiRequest, apiToken, expectAccessible, owner, screenshots, signIn } from './support';
 
-async function signIn(page: Page) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill(owner.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeAttached();
-}
 
-/** A request of its own (apiCall sends no If-Match): answers the JSON and the ETag. */
-async function request(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return { etag: res.headers.get('etag') ?? '', data: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
-}
 
 test('a product is created, searched, edited, conflicted, archived and restored', async ({ page }) => {
   const stamp = Date.now().toString(36).toUpperCase();
@@ -70,8 +51,8 @@ test('a product is created, searched, edited, conflicted, archived and restored'
   await screenshots(page, 'product-detail');
 
   const token = await apiToken(owner.email, owner.password);
-  const fresh = await request('GET', `/api/v1/products/${id}`, token);
-  await request('PATCH', `/api/v1/products/${id}`, token, { tax_rate: '7.5' }, { 'If-Match': fresh.etag });
+  const fresh = await apiRequest('GET', `/api/v1/products/${id}`, token);
+  await apiRequest('PATCH', `/api/v1/products/${id}`, token, { tax_rate: '7.5' }, { 'If-Match': fresh.etag });
   await page.getByLabel(/^Name/).fill(`${name} XL`);
   await page.getByRole('button', { name: 'Save changes' }).click();
   const conflict = page.getByRole('alert').filter({ hasText: 'Someone else saved this product' });

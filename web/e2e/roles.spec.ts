@@ -1,7 +1,7 @@
 // What each of the five roles sees: the navigation entries, the write actions on the master
 // data, and the "not allowed" page for a deep link to a page the role may not use.
-import { expect, test, type Page } from '@playwright/test';
-import { accountWithRole, expectAccessible, owner, screenshots, type Role } from './support';
+import { expect, test } from '@playwright/test';
+import { accountWithRole, expectAccessible, owner, screenshots, signIn, type Role } from './support';
 
 const everyone = ['Dashboard', 'Customers', 'Products', 'Orders', 'Invoices', 'Payments', 'My account'];
 const expected: Record<Role, { nav: string[]; newCustomer: boolean; newProduct: boolean; refused: string[] }> = {
@@ -17,19 +17,12 @@ const expected: Record<Role, { nav: string[]; newCustomer: boolean; newProduct: 
   viewer: { nav: everyone, newCustomer: false, newProduct: false, refused: ['/users', '/customers/new', '/outbox'] },
 };
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
-}
 
 for (const role of Object.keys(expected) as Role[]) {
   test(`the ${role} sees the navigation and actions of the role`, async ({ page }) => {
     const want = expected[role];
     const account = role === 'admin' ? owner : await accountWithRole(role);
-    await signIn(page, account.email, account.password);
+    await signIn(page, { email: account.email, password: account.password });
     const nav = page.getByRole('navigation', { name: 'Main' });
     const entries = (await nav.getByRole('link').allInnerTexts()).map((t) => t.trim());
     expect([...entries].sort()).toEqual([...want.nav].sort());

@@ -97,6 +97,39 @@ export async function accountWithRole(role: Role, name = `${role} user`): Promis
   return { email, password };
 }
 
+/** Fills in and sends the sign-in form (the answer is the caller's to check). */
+export async function fillSignIn(page: Page, who: { email: string; password: string } = owner): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel(/^Password/).fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in through the form and waits for the signed-in layout (at any width). */
+export async function signIn(page: Page, who: { email: string; password: string } = owner): Promise<void> {
+  await fillSignIn(page, who);
+  await expect(page).not.toHaveURL(/sign-in/);
+  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeAttached();
+}
+
+/** A request with headers of its own (e.g. If-Match): the JSON answer and its ETag. */
+export async function apiRequest(
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ etag: string; data: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return { etag: res.headers.get('etag') ?? '', data: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+}
+
 /** axe-core finds no serious or critical violation on the page as it is now. */
 export async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

@@ -11,7 +11,7 @@ import { useMutationForm } from '../../components/useMutationForm';
 import { useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { useSession } from '../../session';
-import { Confirm } from './Confirm';
+import { ConfirmButton } from '../../components/ConfirmButton';
 import { CreditNoteForm } from './CreditNoteForm';
 import { actionsFor, documentName, METHOD_LABELS, type Invoice } from './invoiceModel';
 import { PaymentForm } from './PaymentForm';
@@ -167,7 +167,7 @@ function Payments({ invoice, canReverse, onReversed }: { invoice: Invoice; canRe
                   <td className="num">{fmt.money({ amount: p.amount, currency: p.currency })}</td>
                   {canReverse ? (
                     <td>
-                      <Confirm label="Reverse" confirmLabel="Yes, reverse" pending={reverse.isPending}
+                      <ConfirmButton label="Reverse" confirmLabel="Yes, reverse" disabled={reverse.isPending}
                         question={`Reverse the payment of ${fmt.money({ amount: p.amount, currency: p.currency })} on ${fmt.date(p.date)}?`}
                         onConfirm={() => reverse.mutate(p.id)} />
                     </td>
@@ -336,7 +336,7 @@ export default function InvoicePage() {
         {can.send ? <button type="button" className="button" aria-expanded={panel === 'send'} onClick={() => setPanel('send')}>Send by email</button> : null}
         {can.creditNote ? <button type="button" className="button" aria-expanded={panel === 'credit'} onClick={() => setPanel('credit')}>Issue a credit note</button> : null}
         {can.void ? (
-          <Confirm label="Void invoice" confirmLabel="Yes, void" pending={voidIt.isPending}
+          <ConfirmButton label="Void invoice" confirmLabel="Yes, void" disabled={voidIt.isPending}
             question={`Void ${name}? Nothing will be owed on it, and this can’t be undone.`} onConfirm={() => voidIt.mutate(undefined)} />
         ) : null}
       </div>

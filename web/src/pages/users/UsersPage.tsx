@@ -13,7 +13,7 @@ import { useMutationForm } from '../../components/useMutationForm';
 import { useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { useSession } from '../../session/context';
-import { ConfirmButton } from './ConfirmButton';
+import { ConfirmButton } from '../../components/ConfirmButton';
 import './users.css';
 
 type User = Schema<'UserView'>;

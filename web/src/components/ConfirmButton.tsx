@@ -32,14 +32,14 @@ export function ConfirmButton({
   }
   return (
     <span
-      className="users-confirm"
+      className="confirm"
       role="group"
       aria-label={question}
       onKeyDown={(e) => {
         if (e.key === 'Escape') setAsking(false);
       }}
     >
-      <span className="users-confirm-question">{question}</span>
+      <span className="confirm-question">{question}</span>
       <button
         ref={yes}
         type="button"
