@@ -647,11 +647,6 @@ pub async fn start_document(
     })
 }
 
-/// Today in the company's time zone.
-pub fn today(tz: chrono_tz::Tz) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&tz).date_naive()
-}
-
 /// Query parameters of the document lists (orders, invoices, payments).
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

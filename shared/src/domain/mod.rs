@@ -1,5 +1,6 @@
 //! Entities and value types. No HTTP, no AWS SDK, no table here.
 
+pub mod address;
 pub mod company;
 pub mod currency;
 pub mod customer;
