@@ -165,7 +165,7 @@ async fn run_reminders(
             .map_err(|_| Problem::field("at", "must be an RFC 3339 instant"))?
             .with_timezone(&company.tz())
             .date_naive(),
-        (None, None) => erp_shared::sales::today(company.tz()),
+        (None, None) => erp_shared::settings::today(company.tz()),
         (Some(_), Some(_)) => return Err(Problem::field("at", "give date or at, not both")),
     };
     let reminders = erp_shared::reminders::run(&state.store, &company, date, &actor).await?;

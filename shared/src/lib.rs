@@ -13,6 +13,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod lambda;
 pub mod listing;
 pub mod login_throttle;
@@ -20,6 +21,7 @@ pub mod observability;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod reminders;
+pub mod retry;
 pub mod sales;
 pub mod secrets;
 pub mod settings;

@@ -21,7 +21,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Change};
 use crate::domain::Customer;
 use crate::domain::company::{CompanySettings, ReminderStep, StepPlace, step_timing};
-use crate::domain::money::{LineInput, Rounding, price_line, totals};
+use crate::domain::money::{LineInput, Rounding, price_line};
 use crate::domain::sales::{Invoice, InvoiceKind};
 use crate::email::{outbox, templates};
 use crate::sales::{self, Rollup};
@@ -312,9 +312,8 @@ async fn take_step(
                 Rounding::HalfUp,
             )
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            after.lines.push(line);
-            after.totals = totals(&after.lines);
-            after.balance_due += fee;
+            let added = invoice.add_late_fee(line, fee, date);
+            after = added.invoice;
             after.version += 1;
             after.updated_at = crate::accounts::now_rfc3339();
             ops.push(WriteOp::Put {
@@ -335,11 +334,7 @@ async fn take_step(
                     ),
                 ],
             )?);
-            let mut rollup = Rollup::new(date, invoice.currency.code());
-            rollup.revenue = fee;
-            rollup.receivable = fee;
-            rollup.customer_id = Some(invoice.customer_id.clone());
-            ops.extend(rollup.ops());
+            ops.extend(added.rollups.iter().flat_map(Rollup::ops));
         } else {
             ops.push(WriteOp::Check {
                 key: keys::invoice(&invoice.id),
@@ -392,7 +387,7 @@ async fn take_step(
                 report.already_sent += 1;
                 return Ok(());
             }
-            Err(e) if sales::lost_race(&e) => {
+            Err(e) if crate::retry::lost_race(&e) => {
                 // The invoice changed (a payment, a void): decide again on its new state.
                 match sales::get_invoice(store, &invoice.id).await? {
                     Some(fresh) if step_for(&fresh, std::slice::from_ref(step), date).is_some() => {

@@ -6,17 +6,37 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use crate::domain::invoicing::InvoiceError;
 use crate::domain::money::Line;
+use crate::domain::ordering::OrderError;
+pub use crate::domain::rollup::Rollup;
 use crate::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, Order, Payment};
+use crate::error::Problem;
 use crate::store::{
-    Condition, Index, Item, Key, Store, StoreError, StoreResult, Update, WriteOp, from_item, keys,
-    to_item,
+    Condition, Index, Item, Key, Store, StoreResult, Update, WriteOp, from_item, keys, to_item,
 };
 
 fn index(item: &mut Item, index: Index, pk: String, sk: String) {
     let (p, s) = index.attributes();
     item.insert(p.into(), Value::String(pk));
     item.insert(s.into(), Value::String(sk));
+}
+
+/// A broken invoice rule as the API answers it: 422 on the field at fault, else 409.
+impl From<InvoiceError> for Problem {
+    fn from(e: InvoiceError) -> Self {
+        match e.field() {
+            Some(field) => Problem::field(field, e.to_string()),
+            None => Problem::conflict(e.kind(), e.to_string()),
+        }
+    }
+}
+
+/// A status that does not allow what is asked of the order: 409.
+impl From<OrderError> for Problem {
+    fn from(e: OrderError) -> Self {
+        Problem::conflict("invalid-status", e.to_string())
+    }
 }
 
 pub fn order_item(o: &Order) -> StoreResult<Item> {
@@ -139,21 +159,54 @@ pub async fn get_invoice(store: &Store, id: &str) -> StoreResult<Option<Invoice>
         .transpose()
 }
 
-/// The number series of a document kind.
-pub fn series(kind: InvoiceKind) -> &'static str {
-    match kind {
-        InvoiceKind::Invoice => "INV",
-        InvoiceKind::CreditNote => "CN",
-    }
+/// The invoice, or 404.
+pub async fn load_invoice(store: &Store, id: &str) -> Result<Invoice, Problem> {
+    get_invoice(store, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("The invoice"))
 }
 
-pub fn format_number(kind: InvoiceKind, year: i32, n: i64) -> String {
-    format!("{}-{year}-{n:06}", series(kind))
+/// An invoice's payments, oldest first (one Query on the invoice's partition).
+pub async fn invoice_payments(store: &Store, invoice_id: &str) -> StoreResult<Vec<Payment>> {
+    let page = store
+        .query(
+            crate::store::Query::table(keys::invoice_partition(invoice_id))
+                .range(crate::store::SkRange::BeginsWith(
+                    keys::PAYMENT_PREFIX.into(),
+                ))
+                .limit(1000),
+        )
+        .await?;
+    page.items.into_iter().map(from_item).collect()
+}
+
+/// The version-checked write of an invoice changed from `before` (its new version and
+/// `updated_at` are set here) and its audit record, lines summarised as counts.
+pub fn invoice_update(
+    actor: &crate::audit::Actor,
+    action: &str,
+    before: &Invoice,
+    after: &mut Invoice,
+) -> Result<Vec<WriteOp>, Problem> {
+    after.version = before.version + 1;
+    after.updated_at = crate::accounts::now_rfc3339();
+    let changes = summarise_lines(
+        crate::audit::diff(Some(before), Some(&*after)),
+        before.lines.len(),
+        after.lines.len(),
+    );
+    Ok(vec![
+        WriteOp::Put {
+            item: invoice_item(after)?,
+            condition: Some(Condition::version_is(before.version)),
+        },
+        crate::audit::record(actor, action, "invoice", &after.id, changes)?,
+    ])
 }
 
 /// The counter of a series and year, and the last number it gave (0 for none).
 pub async fn last_number(store: &Store, kind: InvoiceKind, year: i32) -> StoreResult<(Key, i64)> {
-    let key = keys::counter(&format!("{}#{year}", series(kind)));
+    let key = keys::counter(&format!("{}#{year}", kind.series()));
     let last = store
         .get(&key)
         .await?
@@ -189,25 +242,6 @@ fn shard(product_id: &str) -> u64 {
     }) % PRODUCT_SHARDS
 }
 
-/// The effect of one business event on the rollups.
-#[derive(Default)]
-pub struct Rollup {
-    pub date: String,
-    pub currency: String,
-    pub customer_id: Option<String>,
-    pub revenue: i64,
-    pub cash: i64,
-    pub orders: i64,
-    pub invoices: i64,
-    /// Change of the amount customers owe (lifetime, not per day).
-    pub receivable: i64,
-    /// Invoices settled by a payment that day, and the sum of their days from issue to payment.
-    pub paid_invoices: i64,
-    pub days_to_pay: i64,
-    /// product id -> (revenue, lines)
-    pub products: BTreeMap<String, (i64, i64)>,
-}
-
 /// Sort key of the daily totals item.
 pub const TOTALS: &str = "TOTALS";
 /// Partition of the lifetime totals (`STATS#ALL`).
@@ -223,27 +257,8 @@ pub fn product_shard_key(product_id: &str) -> String {
     format!("PRODUCTS#{}", shard(product_id))
 }
 
+/// The rollups are stored as `ADD` updates of the `STATS#` items.
 impl Rollup {
-    pub fn new(date: NaiveDate, currency: &str) -> Self {
-        Self {
-            date: date.to_string(),
-            currency: currency.into(),
-            ..Default::default()
-        }
-    }
-
-    /// Adds (or with `sign = -1`, removes) the lines' net revenue per product.
-    pub fn lines(mut self, lines: &[Line], sign: i64) -> Self {
-        for l in lines {
-            if let Some(p) = &l.product_id {
-                let e = self.products.entry(p.clone()).or_default();
-                e.0 += sign * l.net;
-                e.1 += sign;
-            }
-        }
-        self
-    }
-
     /// The updates, to add to the transaction of the change (all `ADD`, so they commute).
     pub fn ops(&self) -> Vec<WriteOp> {
         let cur = &self.currency;
@@ -345,49 +360,9 @@ pub fn merge_rollups(ops: Vec<WriteOp>) -> Vec<WriteOp> {
     others
 }
 
-/// Retries `f` when a concurrent writer won (a failed version condition), up to `attempts`.
-pub async fn retrying<T, F, Fut>(attempts: usize, mut f: F) -> Result<T, crate::error::Problem>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<T>, crate::error::Problem>>,
-{
-    for attempt in 0..attempts {
-        if let Some(v) = f().await? {
-            return Ok(v);
-        }
-        // Jittered, growing pause: concurrent writers spread out instead of colliding again.
-        let mut b = [0u8; 2];
-        getrandom::fill(&mut b).expect("random source");
-        let cap_ms = (5u64 << attempt.min(5)).min(150);
-        let ms = u64::from(u16::from_le_bytes(b)) % (cap_ms + 1);
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    }
-    Err(crate::error::Problem::conflict(
-        "concurrent-update",
-        "Too many concurrent changes to the same document; retry the request.",
-    ))
-}
-
-/// True for a failure a retry can fix.
-pub fn lost_race(e: &StoreError) -> bool {
-    e.is_condition() || matches!(e, StoreError::Conflict)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_zero_padded_per_series() {
-        assert_eq!(
-            format_number(InvoiceKind::Invoice, 2026, 123),
-            "INV-2026-000123"
-        );
-        assert_eq!(
-            format_number(InvoiceKind::CreditNote, 2026, 1),
-            "CN-2026-000001"
-        );
-    }
 
     #[test]
     fn shards_are_stable_and_bounded() {
@@ -433,7 +408,7 @@ pub async fn resolve_lines(
     use crate::domain::money::{LineInput, price_line};
     use crate::domain::sales::{MAX_DESCRIPTION, MAX_LINES};
     use crate::domain::{Product, text};
-    use crate::error::{Fields, Problem};
+    use crate::error::Fields;
 
     if requests.is_empty() {
         return Err(Problem::field("lines", "at least one line is required"));
@@ -606,6 +581,32 @@ pub fn parse_notes(f: &mut crate::error::Fields, n: Option<&str>) -> Option<Stri
         .flatten()
 }
 
+/// What an edit of a draft document asks for, checked: new notes (`Some(None)` clears
+/// them) and new priced lines, each `None` when not given. Every input error is a 422.
+pub struct DocumentEdit {
+    pub notes: Option<Option<String>>,
+    pub lines: Option<Vec<Line>>,
+}
+
+impl DocumentEdit {
+    /// The edit of a draft in `currency` (the lines are priced in it).
+    pub async fn parse(
+        state: &crate::state::AppState,
+        currency: crate::domain::Currency,
+        notes: &Option<String>,
+        lines: &Option<Vec<LineRequest>>,
+    ) -> Result<Self, Problem> {
+        let mut f = crate::error::Fields::new();
+        let notes = notes.as_deref().map(|n| parse_notes(&mut f, Some(n)));
+        f.finish()?;
+        let lines = match lines {
+            Some(l) => Some(resolve_lines(&state.store, currency, l, state.config.rounding).await?),
+            None => None,
+        };
+        Ok(Self { notes, lines })
+    }
+}
+
 /// What a new order or invoice starts from: its active customer, its currency (the
 /// customer's unless given), its notes and its priced lines. Every input error is a 422.
 pub struct DocumentStart {
@@ -615,15 +616,53 @@ pub struct DocumentStart {
     pub lines: Vec<Line>,
 }
 
+impl DocumentStart {
+    /// The draft order it starts, made now.
+    pub fn order(self) -> Order {
+        let new = crate::domain::ordering::NewOrder {
+            customer_id: self.customer.id,
+            customer_name: self.customer.name,
+            currency: self.currency,
+            lines: self.lines,
+            notes: self.notes,
+        };
+        Order::draft(
+            uuid::Uuid::now_v7().to_string(),
+            crate::accounts::now_rfc3339(),
+            new,
+        )
+    }
+
+    /// The draft invoice it starts, made now: due on `due_date`, else after the customer's
+    /// payment terms once issued.
+    pub fn invoice(self, due_date: Option<NaiveDate>) -> Invoice {
+        let draft = crate::domain::invoicing::Draft {
+            customer_id: self.customer.id,
+            customer_name: self.customer.name,
+            currency: self.currency,
+            lines: self.lines,
+            notes: self.notes,
+            due_date,
+            payment_terms_days: self.customer.payment_terms_days,
+        };
+        Invoice::draft(
+            uuid::Uuid::now_v7().to_string(),
+            crate::accounts::now_rfc3339(),
+            draft,
+        )
+    }
+}
+
+/// The start of a new document for `customer_id` (see [`DocumentStart`]).
 pub async fn start_document(
-    store: &Store,
-    rounding: crate::domain::money::Rounding,
+    state: &crate::state::AppState,
     customer_id: &str,
-    currency: Option<&str>,
-    notes: Option<&str>,
+    currency: &Option<String>,
+    notes: &Option<String>,
     lines: &[LineRequest],
-) -> Result<DocumentStart, crate::error::Problem> {
-    use crate::error::{Fields, Problem};
+) -> Result<DocumentStart, Problem> {
+    use crate::error::Fields;
+    let store = &state.store;
     let customer = crate::catalog::get_customer(store, customer_id)
         .await?
         .ok_or_else(|| Problem::field("customer_id", "no such customer"))?;
@@ -635,10 +674,10 @@ pub async fn start_document(
         Some(c) => f.check("currency", crate::domain::Currency::parse(c)),
         None => Some(customer.currency),
     };
-    let notes = parse_notes(&mut f, notes);
+    let notes = parse_notes(&mut f, notes.as_deref());
     f.finish()?;
     let currency = currency.expect("checked by finish");
-    let lines = resolve_lines(store, currency, lines, rounding).await?;
+    let lines = resolve_lines(store, currency, lines, state.config.rounding).await?;
     Ok(DocumentStart {
         customer,
         currency,
@@ -647,9 +686,12 @@ pub async fn start_document(
     })
 }
 
-/// Today in the company's time zone.
-pub fn today(tz: chrono_tz::Tz) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&tz).date_naive()
+/// Audit changes of a new document, lines summarised as a count.
+pub fn created_changes<T: serde::Serialize>(
+    document: &T,
+    lines: usize,
+) -> Vec<crate::audit::Change> {
+    summarise_lines(crate::audit::diff(None, Some(document)), 0, lines)
 }
 
 /// Query parameters of the document lists (orders, invoices, payments).

@@ -7,6 +7,11 @@ use serde_json::Value;
 use crate::domain::company::{CompanySettings, LogoChange, LogoMeta};
 use crate::store::{Condition, Store, StoreResult, WriteOp, from_item, keys, to_item};
 
+/// Today in the company's time zone `tz` (see [`CompanySettings::tz`]).
+pub fn today(tz: chrono_tz::Tz) -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&tz).date_naive()
+}
+
 /// The stored settings, or the defaults (version 0) when none were saved.
 pub async fn load(store: &Store, default_tz: chrono_tz::Tz) -> StoreResult<CompanySettings> {
     match store.get(&keys::company_settings()).await? {

@@ -157,7 +157,7 @@ impl AppState {
 
     /// Today in the company's time zone.
     pub async fn today(&self) -> Result<chrono::NaiveDate, crate::store::StoreError> {
-        Ok(crate::sales::today(self.company().await?.tz()))
+        Ok(crate::settings::today(self.company().await?.tz()))
     }
 
     /// The company's branding for emails.

@@ -11,18 +11,21 @@ use erp_shared::accounts::now_rfc3339;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
 use erp_shared::documents;
+use erp_shared::domain::invoicing::{Applied, Edit, NewCredit};
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, InvoiceView};
 use erp_shared::domain::text;
 use erp_shared::email::{outbox, templates};
-use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
+use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
-use erp_shared::listing::{self, Source};
-use erp_shared::sales::{self, DocumentFilter, LineRequest, Rollup};
+use erp_shared::listing;
+use erp_shared::retry;
+use erp_shared::sales::{self, DocumentEdit, DocumentFilter, LineRequest, Rollup};
 use erp_shared::state::AppState;
-use erp_shared::store::{self, Condition, Index, Item, SkRange, WriteOp, keys};
+use erp_shared::store::WriteOp;
 
+mod list;
 mod reminders;
 
 const READ: Access = Access::Permission(Permission::InvoicesRead);
@@ -108,19 +111,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The index query, filtered in memory only when `filtered`.
-fn source(
-    filtered: bool,
-    query: store::Query,
-    keep: impl Fn(&Item) -> bool + Send + Sync + 'static,
-) -> Source {
-    if filtered {
-        Source::filtered(query, keep)
-    } else {
-        Source::new(query)
-    }
-}
-
 async fn view(state: &AppState, invoice: Invoice) -> ApiResult<InvoiceView> {
     Ok(InvoiceView::new(invoice, state.today().await?))
 }
@@ -133,157 +123,17 @@ async fn list_invoices(
     State(state): State<AppState>,
     Query(q): Query<DocumentFilter>,
 ) -> ApiResult<Json<ListResponse<InvoiceView>>> {
-    let mut f = Fields::new();
-    let c = q.common(&mut f)?;
-    let (from, to, forward) = (c.from, c.to, c.forward);
-    let overdue = q.status.as_deref() == Some("overdue");
-    let status = match q.status.as_deref() {
-        None | Some("overdue") => None,
-        Some(s) => f.check(
-            "status",
-            InvoiceStatus::parse(s).ok_or_else(|| {
-                let all: Vec<&str> = InvoiceStatus::ALL.iter().map(|s| s.as_str()).collect();
-                format!("must be one of {} or overdue", all.join(", "))
-            }),
-        ),
-    };
-    let due_from = sales::parse_date("due_from", q.due_from.as_deref(), &mut f);
-    let due_to = sales::parse_date("due_to", q.due_to.as_deref(), &mut f);
-    let number = q
-        .number
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_uppercase);
-    if number.as_ref().is_some_and(|n| n.len() > 40) {
-        f.error("number", "must be at most 40 characters");
-    }
-    f.finish()?;
+    let filter = list::Filter::parse(&q)?;
     let today = state.today().await?;
-    let range = c.range();
-    let (min, max, customer) = (q.amount_min, q.amount_max, q.customer_id.clone());
-    let (fd, td) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
-    // Everything not served by the chosen index is checked here (see the README's costs).
-    let keep = move |i: &Item| {
-        let total = sales::item_total(i);
-        let date = listing::attr(i, "issue_date")
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                listing::attr(i, "created_at")
-                    .unwrap_or_default()
-                    .get(..10)
-                    .unwrap_or_default()
-                    .to_string()
-            });
-        let due = listing::attr(i, "due_date").unwrap_or_default().to_string();
-        let st = listing::attr(i, "status").unwrap_or_default();
-        // Documents stored before `credited` and `applied` existed read as those (see
-        // `InvoiceStatus::read_as`), though their index entry is still under `paid`.
-        min.is_none_or(|m| total >= m)
-            && max.is_none_or(|m| total <= m)
-            && customer
-                .as_deref()
-                .is_none_or(|c| listing::attr(i, "customer_id") == Some(c))
-            && status.is_none_or(|s| sales::item_status(i) == Some(s))
-            && (!overdue
-                || (InvoiceStatus::parse(st).is_some_and(|s| s.is_open())
-                    && !due.is_empty()
-                    && due < today.to_string()))
-            && due_from.is_none_or(|d| !due.is_empty() && due >= d.to_string())
-            && due_to.is_none_or(|d| !due.is_empty() && due <= d.to_string())
-            && fd.as_deref().is_none_or(|d| date.as_str() >= d)
-            && td.as_deref().is_none_or(|d| date.as_str() <= d)
-    };
-    // Wrap the index query in the filter only when something is left for it to check.
-    let filtered = q.amount_min.is_some()
-        || q.amount_max.is_some()
-        || status == Some(InvoiceStatus::Paid)
-        || due_from.is_some()
-        || due_to.is_some()
-        || overdue
-        || (q.customer_id.is_some() && status.is_some())
-        || (number.is_some()
-            && (q.customer_id.is_some() || status.is_some() || from.is_some() || to.is_some()));
-    let sources = if let Some(n) = &number {
-        vec![source(
-            filtered,
-            store::Query::index(Index::Gsi3, keys::INVOICE_NUMBERS)
-                .range(SkRange::BeginsWith(n.clone()))
-                .forward(forward),
-            keep,
-        )]
-    } else if let Some(c) = &q.customer_id {
-        vec![source(
-            filtered,
-            store::Query::index(Index::Gsi2, keys::invoices_of_customer(c))
-                .range(range)
-                .forward(forward),
-            keep,
-        )]
-    } else if overdue {
-        let keep2 = keep.clone();
-        vec![
-            source(
-                filtered,
-                store::Query::index(Index::Gsi1, keys::invoices("issued"))
-                    .range(range.clone())
-                    .forward(forward),
-                keep,
-            ),
-            source(
-                filtered,
-                store::Query::index(Index::Gsi1, keys::invoices("partially_paid"))
-                    .range(range)
-                    .forward(forward),
-                keep2,
-            ),
-        ]
-    } else if let Some(s) = status {
-        // Then the documents stored as `paid` before this status existed.
-        let stored_as_paid =
-            matches!(s, InvoiceStatus::Credited | InvoiceStatus::Applied).then(|| {
-                Source::filtered(
-                    store::Query::index(Index::Gsi1, keys::invoices(InvoiceStatus::Paid.as_str()))
-                        .range(range.clone())
-                        .forward(forward),
-                    keep.clone(),
-                )
-            });
-        let mut sources = vec![source(
-            filtered,
-            store::Query::index(Index::Gsi1, keys::invoices(s.as_str()))
-                .range(range)
-                .forward(forward),
-            keep,
-        )];
-        sources.extend(stored_as_paid);
-        sources
-    } else {
-        vec![source(
-            filtered,
-            store::Query::index(Index::Gsi4, keys::ALL_INVOICES)
-                .range(range)
-                .forward(forward),
-            keep,
-        )]
-    };
-    let scope = format!(
-        "invoices?{:?}",
-        (
-            &q.status,
-            &q.customer_id,
-            from,
-            to,
-            due_from,
-            due_to,
-            &number,
-            q.amount_min,
-            q.amount_max,
-            forward
-        )
-    );
-    let page: ListResponse<Invoice> =
-        listing::respond(&state, &scope, q.cursor.as_deref(), sources, c.limit).await?;
+    let sources = filter.sources(&q, today);
+    let page: ListResponse<Invoice> = listing::respond(
+        &state,
+        &filter.scope(&q),
+        q.cursor.as_deref(),
+        sources,
+        filter.limit,
+    )
+    .await?;
     Ok(Json(ListResponse {
         items: page
             .items
@@ -314,48 +164,17 @@ async fn create_invoice(
     actor: Actor,
     Json(req): Json<CreateInvoice>,
 ) -> ApiResult<Created<InvoiceView>> {
-    let sales::DocumentStart {
-        customer,
-        currency,
-        notes,
-        lines,
-    } = sales::start_document(
-        &state.store,
-        state.config.rounding,
-        &req.customer_id,
-        req.currency.as_deref(),
-        req.notes.as_deref(),
-        &req.lines,
-    )
-    .await?;
-    let now = now_rfc3339();
-    let t = totals(&lines);
-    let invoice = Invoice {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: InvoiceKind::Invoice,
-        number: None,
-        order_id: None,
-        credited_invoice_id: None,
-        customer_id: customer.id.clone(),
-        customer_name: customer.name.clone(),
+    let CreateInvoice {
+        customer_id,
         currency,
         lines,
-        totals: t,
         notes,
-        status: InvoiceStatus::Draft,
-        issue_date: None,
-        due_date: req.due_date,
-        payment_terms_days: customer.payment_terms_days,
-        amount_paid: 0,
-        amount_credited: 0,
-        balance_due: t.total,
-        paid_on: None,
-        created_at: now.clone(),
-        updated_at: now,
-        version: 1,
-    };
+        due_date,
+    } = req;
+    let start = sales::start_document(&state, &customer_id, &currency, &notes, &lines).await?;
+    let invoice = start.invoice(due_date);
     sales::check_size(&invoice)?;
-    let changes = sales::summarise_lines(audit::diff(None, Some(&invoice)), 0, invoice.lines.len());
+    let changes = sales::created_changes(&invoice, invoice.lines.len());
     let ops = vec![
         WriteOp::put_new(sales::invoice_item(&invoice)?),
         audit::record(&actor, "invoice.created", "invoice", &invoice.id, changes)?,
@@ -369,9 +188,7 @@ async fn create_invoice(
 }
 
 async fn load(state: &AppState, id: &str) -> ApiResult<Invoice> {
-    sales::get_invoice(&state.store, id)
-        .await?
-        .ok_or_else(|| Problem::not_found("The invoice"))
+    sales::load_invoice(&state.store, id).await
 }
 
 /// One invoice (or credit note) with its `ETag`.
@@ -385,31 +202,33 @@ async fn get_invoice(
     Ok(Tagged(i.version, view(&state, i).await?))
 }
 
-/// The version-checked write of an invoice, its audit record and `extra` writes.
-fn save_ops(
+/// The version-checked write of the invoice after a transition from `before`, its audit
+/// record, `extra` writes and the transition's rollups, in one transaction.
+fn save_ops<T>(
     actor: &Actor,
     action: &str,
     before: &Invoice,
-    after: &mut Invoice,
-    mut extra: Vec<WriteOp>,
+    applied: &mut Applied<T>,
+    extra: Vec<WriteOp>,
 ) -> ApiResult<Vec<WriteOp>> {
-    after.version = before.version + 1;
-    after.updated_at = now_rfc3339();
-    sales::check_size(&*after)?;
-    let changes = sales::summarise_lines(
-        audit::diff(Some(before), Some(&*after)),
-        before.lines.len(),
-        after.lines.len(),
-    );
-    let mut ops = vec![
-        WriteOp::Put {
-            item: sales::invoice_item(after)?,
-            condition: Some(Condition::version_is(before.version)),
-        },
-        audit::record(actor, action, "invoice", &after.id, changes)?,
-    ];
-    ops.append(&mut extra);
+    let mut ops = sales::invoice_update(actor, action, before, &mut applied.invoice)?;
+    sales::check_size(&applied.invoice)?;
+    ops.extend(extra);
+    ops.extend(applied.rollups.iter().flat_map(Rollup::ops));
     Ok(ops)
+}
+
+/// Writes a transition (see [`save_ops`]); `None` when a concurrent writer won.
+async fn commit<T>(
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    before: &Invoice,
+    mut applied: Applied<T>,
+    extra: Vec<WriteOp>,
+) -> retry::Attempt<Applied<T>> {
+    let ops = save_ops(actor, action, before, &mut applied, extra)?;
+    retry::settled(state.store.transact(ops).await, applied)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -436,31 +255,24 @@ async fn patch_invoice(
 ) -> ApiResult<Tagged<InvoiceView>> {
     let before = load(&state, &id).await?;
     if_match.check(before.version)?;
-    if before.status != InvoiceStatus::Draft {
-        return Err(Problem::conflict(
-            "immutable",
-            "Issued invoices cannot be edited; issue a credit note instead.",
-        ));
-    }
-    let mut after = before.clone();
-    let mut f = Fields::new();
-    if req.notes.is_some() {
-        after.notes = sales::parse_notes(&mut f, req.notes.as_deref());
-    }
-    f.finish()?;
-    if req.due_date.is_some() {
-        after.due_date = req.due_date;
-    }
-    if let Some(lines) = &req.lines {
-        after.lines =
-            sales::resolve_lines(&state.store, before.currency, lines, state.config.rounding)
-                .await?;
-        after.totals = totals(&after.lines);
-        after.balance_due = after.totals.total;
-    }
-    let ops = save_ops(&actor, "invoice.updated", &before, &mut after, Vec::new())?;
+    before.editable()?;
+    let edit = DocumentEdit::parse(&state, before.currency, &req.notes, &req.lines).await?;
+    let edit = Edit {
+        notes: edit.notes,
+        due_date: req.due_date,
+        lines: edit.lines,
+    };
+    let mut applied = Applied {
+        invoice: before.edited(edit),
+        made: (),
+        rollups: Vec::new(),
+    };
+    let ops = save_ops(&actor, "invoice.updated", &before, &mut applied, Vec::new())?;
     match state.store.transact(ops).await {
-        Ok(()) => Ok(Tagged(after.version, view(&state, after).await?)),
+        Ok(()) => Ok(Tagged(
+            applied.invoice.version,
+            view(&state, applied.invoice).await?,
+        )),
         Err(e) if e.failed_op(0) => Err(stale()),
         Err(e) => Err(e.into()),
     }
@@ -490,56 +302,11 @@ async fn issue_invoice(
 ) -> ApiResult<Tagged<InvoiceView>> {
     // The body is optional: no body means today's date and the default due date.
     let req: IssueRequest = erp_shared::http::optional_json(&body)?;
-    let (state_, actor_, id_, req_) = (&state, &actor, &id, &req);
-    let issued = sales::retrying(200, || async move {
-        let (state, actor, id, req) = (state_, actor_, id_, req_);
-        let before = load(state, id).await?;
-        if before.status != InvoiceStatus::Draft {
-            return Err(Problem::conflict(
-                "invalid-status",
-                "Only draft invoices can be issued.",
-            ));
-        }
-        let issue_date = match req.issue_date {
-            Some(d) => d,
-            None => state.today().await?,
-        };
-        let due_date = req.due_date.or(before.due_date).unwrap_or_else(|| {
-            issue_date + chrono::Duration::days(i64::from(before.payment_terms_days))
-        });
-        if due_date < issue_date {
-            return Err(Problem::field(
-                "due_date",
-                "must not be before the issue date",
-            ));
-        }
-        let (counter, last) =
-            sales::last_number(&state.store, before.kind, issue_date.year()).await?;
-        let mut after = before.clone();
-        after.number = Some(sales::format_number(
-            before.kind,
-            issue_date.year(),
-            last + 1,
-        ));
-        after.status = InvoiceStatus::Issued;
-        after.issue_date = Some(issue_date);
-        after.due_date = Some(due_date);
-        let mut rollup = Rollup::new(issue_date, before.currency.code()).lines(&before.lines, 1);
-        rollup.revenue = before.totals.total;
-        rollup.receivable = before.totals.total;
-        rollup.invoices = 1;
-        rollup.customer_id = Some(before.customer_id.clone());
-        let mut extra = vec![sales::take_number_op(counter, last)];
-        extra.extend(rollup.ops());
-        let ops = save_ops(actor, "invoice.issued", &before, &mut after, extra)?;
-        match state.store.transact(ops).await {
-            Ok(()) => Ok(Some(after)),
-            Err(e) if sales::lost_race(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
-    Ok(Tagged(issued.version, view(&state, issued).await?))
+    let issued = retry::retrying(200, || issue(&state, &actor, &id, &req)).await?;
+    Ok(Tagged(
+        issued.invoice.version,
+        view(&state, issued.invoice).await?,
+    ))
 }
 
 /// Void an issued invoice that has no payments or credit notes (otherwise credit it).
@@ -550,35 +317,11 @@ async fn void_invoice(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Tagged<InvoiceView>> {
-    let (state_, actor_, id_) = (&state, &actor, &id);
-    let voided = sales::retrying(20, || async move {
-        let (state, actor, id) = (state_, actor_, id_);
-        let before = load(state, id).await?;
-        if before.status != InvoiceStatus::Issued || before.amount_paid > 0 || before.amount_credited > 0 {
-            return Err(Problem::conflict(
-                "invalid-status",
-                "Only an issued invoice with no payments or credit notes can be voided; credit it instead.",
-            ));
-        }
-        let mut after = before.clone();
-        after.status = InvoiceStatus::Void;
-        after.balance_due = 0;
-        // Reversed on the issue date, so each day's figures keep matching its documents.
-        let issue_date = before.issue_date.expect("issued invoices have an issue date");
-        let mut rollup = Rollup::new(issue_date, before.currency.code()).lines(&before.lines, -1);
-        rollup.revenue = -before.totals.total;
-        rollup.receivable = -before.totals.total;
-        rollup.invoices = -1;
-        rollup.customer_id = Some(before.customer_id.clone());
-        let ops = save_ops(actor, "invoice.voided", &before, &mut after, rollup.ops())?;
-        match state.store.transact(ops).await {
-            Ok(()) => Ok(Some(after)),
-            Err(e) if sales::lost_race(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
-    Ok(Tagged(voided.version, view(&state, voided).await?))
+    let voided = retry::retrying(20, || void(&state, &actor, &id)).await?;
+    Ok(Tagged(
+        voided.invoice.version,
+        view(&state, voided.invoice).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -603,103 +346,77 @@ async fn credit_note(
 ) -> ApiResult<Created<InvoiceView>> {
     let reason = text::text(&req.reason, 500, true).map_err(|e| Problem::field("reason", e))?;
     let first = load(&state, &id).await?;
-    let lines = match &req.lines {
-        Some(l) => {
-            sales::resolve_lines(&state.store, first.currency, l, state.config.rounding).await?
-        }
-        None if first.amount_paid == 0 && first.amount_credited == 0 => first.lines.clone(),
-        None => {
-            return Err(Problem::field(
-                "lines",
-                "the invoice is partly settled: give the lines to credit",
-            ));
-        }
+    let requested = match &req.lines {
+        Some(l) => Some(
+            sales::resolve_lines(&state.store, first.currency, l, state.config.rounding).await?,
+        ),
+        None => None,
     };
-    let credit_totals = totals(&lines);
-    let (state_, actor_, id_, lines_, reason_) = (&state, &actor, &id, &lines, &reason);
-    let note = sales::retrying(200, || async move {
-        let (state, actor, id, lines, reason) = (state_, actor_, id_, lines_, reason_);
-        let before = load(state, id).await?;
-        if !before.status.is_open() || before.kind != InvoiceKind::Invoice {
-            return Err(Problem::conflict(
-                "invalid-status",
-                "Only an issued, unpaid or partly paid invoice can be credited.",
-            ));
-        }
-        if credit_totals.total > before.balance_due {
-            return Err(Problem::field(
-                "lines",
-                format!(
-                    "the credit ({}) exceeds the balance due ({})",
-                    credit_totals.total, before.balance_due
-                ),
-            ));
-        }
-        let today = state.today().await?;
-        let (counter, last) =
-            sales::last_number(&state.store, InvoiceKind::CreditNote, today.year()).await?;
-        let now = now_rfc3339();
-        let note = Invoice {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: InvoiceKind::CreditNote,
-            number: Some(sales::format_number(
-                InvoiceKind::CreditNote,
-                today.year(),
-                last + 1,
-            )),
-            order_id: before.order_id.clone(),
-            credited_invoice_id: Some(before.id.clone()),
-            customer_id: before.customer_id.clone(),
-            customer_name: before.customer_name.clone(),
-            currency: before.currency,
-            lines: lines.clone(),
-            totals: credit_totals,
-            notes: Some(reason.clone()),
-            status: InvoiceStatus::Applied,
-            issue_date: Some(today),
-            due_date: None,
-            payment_terms_days: 0,
-            amount_paid: 0,
-            amount_credited: 0,
-            balance_due: 0,
-            paid_on: None,
-            created_at: now.clone(),
-            updated_at: now,
-            version: 1,
-        };
-        let mut after = before.clone();
-        after.amount_credited += credit_totals.total;
-        after.balance_due -= credit_totals.total;
-        after.status = after.settled_status(InvoiceStatus::Credited);
-        let mut rollup = Rollup::new(today, before.currency.code()).lines(lines, -1);
-        rollup.revenue = -credit_totals.total;
-        rollup.receivable = -credit_totals.total;
-        rollup.customer_id = Some(before.customer_id.clone());
-        let mut extra = vec![
-            sales::take_number_op(counter, last),
-            WriteOp::put_new(sales::invoice_item(&note)?),
-            audit::record(
-                actor,
-                "credit_note.issued",
-                "invoice",
-                &note.id,
-                sales::summarise_lines(audit::diff(None, Some(&note)), 0, note.lines.len()),
-            )?,
-        ];
-        extra.extend(rollup.ops());
-        let ops = save_ops(actor, "invoice.credited", &before, &mut after, extra)?;
-        match state.store.transact(ops).await {
-            Ok(()) => Ok(Some(note)),
-            Err(e) if sales::lost_race(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
+    let lines = first.lines_to_credit(requested)?;
+    let credit = (lines, reason);
+    let note = retry::retrying(200, || credit_once(&state, &actor, &id, &credit)).await?;
+    let note = note.made;
     Ok(Created(
         format!("/api/v1/invoices/{}", note.id),
         note.version,
         view(&state, note).await?,
     ))
+}
+
+/// One try at issuing draft `id` (see [`issue_invoice`]).
+async fn issue(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    req: &IssueRequest,
+) -> retry::Attempt<Applied> {
+    let before = load(state, id).await?;
+    before.issuable()?;
+    let issue_date = match req.issue_date {
+        Some(d) => d,
+        None => state.today().await?,
+    };
+    let (counter, last) = sales::last_number(&state.store, before.kind, issue_date.year()).await?;
+    let issued = before.issue(issue_date, req.due_date, last)?;
+    let extra = vec![sales::take_number_op(counter, last)];
+    commit(state, actor, "invoice.issued", &before, issued, extra).await
+}
+
+/// One try at voiding invoice `id`.
+async fn void(state: &AppState, actor: &Actor, id: &str) -> retry::Attempt<Applied> {
+    let before = load(state, id).await?;
+    let voided = before.void()?;
+    commit(state, actor, "invoice.voided", &before, voided, Vec::new()).await
+}
+
+/// One try at crediting invoice `id` with `lines` for `reason`: the credit note, numbered.
+async fn credit_once(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    (lines, reason): &(Vec<Line>, String),
+) -> retry::Attempt<Applied<Invoice>> {
+    let before = load(state, id).await?;
+    before.creditable(totals(lines).total)?;
+    let date = state.today().await?;
+    let (counter, last) =
+        sales::last_number(&state.store, InvoiceKind::CreditNote, date.year()).await?;
+    let credited = before.credit(NewCredit {
+        id: uuid::Uuid::now_v7().to_string(),
+        lines: lines.clone(),
+        reason: reason.clone(),
+        date,
+        last_number: last,
+        created_at: now_rfc3339(),
+    })?;
+    let note = &credited.made;
+    let changes = sales::summarise_lines(audit::diff(None, Some(note)), 0, note.lines.len());
+    let extra = vec![
+        sales::take_number_op(counter, last),
+        WriteOp::put_new(sales::invoice_item(note)?),
+        audit::record(actor, "credit_note.issued", "invoice", &note.id, changes)?,
+    ];
+    commit(state, actor, "invoice.credited", &before, credited, extra).await
 }
 
 /// The invoice as a PDF (`application/pdf`): company logo and details, the customer's billing

@@ -10,16 +10,15 @@ use erp_shared::accounts::now_rfc3339;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
 use erp_shared::catalog;
-use erp_shared::domain::money::{Discount, Line, Totals, totals};
-use erp_shared::domain::sales::{
-    Invoice, InvoiceKind, InvoiceStatus, InvoiceView, Order, OrderStatus,
-};
+use erp_shared::domain::money::{Discount, Line, Totals};
+use erp_shared::domain::ordering::OrderAction;
+use erp_shared::domain::sales::{Invoice, InvoiceView, Order, OrderStatus};
 use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
 use erp_shared::listing::{self, Source};
-use erp_shared::sales::{self, DocumentFilter, LineRequest, Rollup};
+use erp_shared::sales::{self, DocumentEdit, DocumentFilter, LineRequest};
 use erp_shared::state::AppState;
 use erp_shared::store::{self, Condition, Index, WriteOp, keys};
 
@@ -157,50 +156,21 @@ async fn create_order(
     actor: Actor,
     Json(req): Json<CreateOrder>,
 ) -> ApiResult<Created<Order>> {
-    let sales::DocumentStart {
-        customer,
+    let CreateOrder {
+        customer_id,
         currency,
-        notes,
-        lines,
-    } = sales::start_document(
-        &state.store,
-        state.config.rounding,
-        &req.customer_id,
-        req.currency.as_deref(),
-        req.notes.as_deref(),
-        &req.lines,
-    )
-    .await?;
-    let now = now_rfc3339();
-    let order = Order {
-        id: uuid::Uuid::now_v7().to_string(),
-        customer_id: customer.id.clone(),
-        customer_name: customer.name.clone(),
-        currency,
-        totals: totals(&lines),
         lines,
         notes,
-        status: OrderStatus::Draft,
-        invoice_id: None,
-        created_at: now.clone(),
-        updated_at: now,
-        version: 1,
-    };
+    } = req;
+    let start = sales::start_document(&state, &customer_id, &currency, &notes, &lines).await?;
+    let order = start.order();
     sales::check_size(&order)?;
-    let mut rollup = Rollup::new(state.today().await?, currency.code());
-    rollup.orders = 1;
-    rollup.customer_id = Some(customer.id.clone());
+    let changes = sales::created_changes(&order, order.lines.len());
     let mut ops = vec![
         WriteOp::put_new(sales::order_item(&order)?),
-        audit::record(
-            &actor,
-            "order.created",
-            "order",
-            &order.id,
-            sales::summarise_lines(audit::diff(None, Some(&order)), 0, order.lines.len()),
-        )?,
+        audit::record(&actor, "order.created", "order", &order.id, changes)?,
     ];
-    ops.extend(rollup.ops());
+    ops.extend(order.opened(state.today().await?).ops());
     state.store.transact(ops).await?;
     Ok(Created(
         format!("/api/v1/orders/{}", order.id),
@@ -259,20 +229,6 @@ async fn save(
     }
 }
 
-fn transition(order: &Order, allowed: &[OrderStatus], action: &str) -> ApiResult<()> {
-    if allowed.contains(&order.status) {
-        Ok(())
-    } else {
-        Err(Problem::conflict(
-            "invalid-status",
-            format!(
-                "An order that is {} cannot be {action}.",
-                order.status.as_str()
-            ),
-        ))
-    }
-}
-
 /// Edit a draft order's lines or notes. Needs `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = String, Path), ("If-Match" = String, Header)),
     request_body = PatchOrder, security(("bearer" = [])),
@@ -288,19 +244,9 @@ async fn patch_order(
 ) -> ApiResult<Tagged<Order>> {
     let before = load(&state, &id).await?;
     if_match.check(before.version)?;
-    transition(&before, &[OrderStatus::Draft], "edited")?;
-    let mut after = before.clone();
-    let mut f = Fields::new();
-    if req.notes.is_some() {
-        after.notes = sales::parse_notes(&mut f, req.notes.as_deref());
-    }
-    f.finish()?;
-    if let Some(lines) = &req.lines {
-        after.lines =
-            sales::resolve_lines(&state.store, before.currency, lines, state.config.rounding)
-                .await?;
-        after.totals = totals(&after.lines);
-    }
+    before.allows(OrderAction::Edit)?;
+    let edit = DocumentEdit::parse(&state, before.currency, &req.notes, &req.lines).await?;
+    let after = before.edited(edit.notes, edit.lines)?;
     let saved = save(&state, &actor, "order.updated", &before, after, Vec::new()).await?;
     Ok(Tagged(saved.version, saved))
 }
@@ -310,21 +256,17 @@ async fn set_status(
     actor: &Actor,
     id: &str,
     if_match: Option<IfMatch>,
-    allowed: &[OrderStatus],
-    to: OrderStatus,
-    verb: &str,
+    action: OrderAction,
 ) -> ApiResult<Order> {
     let before = load(state, id).await?;
     if let Some(m) = if_match {
         m.check(before.version)?;
     }
-    transition(&before, allowed, verb)?;
-    let mut after = before.clone();
-    after.status = to;
+    let after = before.moved(action)?;
     // A confirmed order is confirmed to the customer by email, in the same transaction.
     let mut extra = Vec::new();
     let mut outbox_id = None;
-    if to == OrderStatus::Confirmed {
+    if after.status == OrderStatus::Confirmed {
         let customer = catalog::get_customer(&state.store, &before.customer_id).await?;
         if let Some(email) = customer.and_then(|c| c.email) {
             let message =
@@ -334,15 +276,8 @@ async fn set_status(
             outbox_id = Some(oid);
         }
     }
-    let saved = save(
-        state,
-        actor,
-        &format!("order.{}", to.as_str()),
-        &before,
-        after,
-        extra,
-    )
-    .await?;
+    let action = format!("order.{}", after.status.as_str());
+    let saved = save(state, actor, &action, &before, after, extra).await?;
     state.deliver_now(outbox_id.as_slice()).await;
     Ok(saved)
 }
@@ -358,16 +293,7 @@ async fn delete_order(
     Path(id): Path<String>,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
-    set_status(
-        &state,
-        &actor,
-        &id,
-        Some(if_match),
-        &[OrderStatus::Draft],
-        OrderStatus::Cancelled,
-        "deleted",
-    )
-    .await?;
+    set_status(&state, &actor, &id, Some(if_match), OrderAction::Delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -379,16 +305,7 @@ async fn confirm_order(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Tagged<Order>> {
-    let o = set_status(
-        &state,
-        &actor,
-        &id,
-        None,
-        &[OrderStatus::Draft],
-        OrderStatus::Confirmed,
-        "confirmed",
-    )
-    .await?;
+    let o = set_status(&state, &actor, &id, None, OrderAction::Confirm).await?;
     Ok(Tagged(o.version, o))
 }
 
@@ -400,16 +317,7 @@ async fn cancel_order(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Tagged<Order>> {
-    let o = set_status(
-        &state,
-        &actor,
-        &id,
-        None,
-        &[OrderStatus::Draft, OrderStatus::Confirmed],
-        OrderStatus::Cancelled,
-        "cancelled",
-    )
-    .await?;
+    let o = set_status(&state, &actor, &id, None, OrderAction::Cancel).await?;
     Ok(Tagged(o.version, o))
 }
 
@@ -423,36 +331,11 @@ async fn invoice_order(
     Path(id): Path<String>,
 ) -> ApiResult<Created<InvoiceView>> {
     let before = load(&state, &id).await?;
-    transition(&before, &[OrderStatus::Confirmed], "invoiced")?;
+    before.allows(OrderAction::Invoice)?;
     let customer = catalog::get_customer(&state.store, &before.customer_id).await?;
-    let now = now_rfc3339();
-    let invoice = Invoice {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: InvoiceKind::Invoice,
-        number: None,
-        order_id: Some(before.id.clone()),
-        credited_invoice_id: None,
-        customer_id: before.customer_id.clone(),
-        customer_name: before.customer_name.clone(),
-        currency: before.currency,
-        lines: before.lines.clone(),
-        totals: before.totals,
-        notes: before.notes.clone(),
-        status: InvoiceStatus::Draft,
-        issue_date: None,
-        due_date: None,
-        payment_terms_days: customer.map(|c| c.payment_terms_days).unwrap_or(30),
-        amount_paid: 0,
-        amount_credited: 0,
-        balance_due: before.totals.total,
-        paid_on: None,
-        created_at: now.clone(),
-        updated_at: now,
-        version: 1,
-    };
-    let mut after = before.clone();
-    after.status = OrderStatus::Invoiced;
-    after.invoice_id = Some(invoice.id.clone());
+    let terms = customer.map(|c| c.payment_terms_days).unwrap_or(30);
+    let (after, invoice) =
+        before.invoiced(uuid::Uuid::now_v7().to_string(), now_rfc3339(), terms)?;
     let extra = vec![
         WriteOp::put_new(sales::invoice_item(&invoice)?),
         audit::record(

@@ -12,19 +12,22 @@ use utoipa::{OpenApi, ToSchema};
 
 use erp_shared::accounts::now_rfc3339;
 use erp_shared::audit::{self, Actor};
-use erp_shared::auth::{Access, Permission, sha256_hex};
+use erp_shared::auth::{Access, Permission};
+use erp_shared::catalog;
+use erp_shared::domain::invoicing::{Applied, NewPayment};
 use erp_shared::domain::product::MAX_AMOUNT;
-use erp_shared::domain::sales::{Invoice, InvoiceStatus, Payment, PaymentMethod};
+use erp_shared::domain::sales::{Invoice, Payment, PaymentMethod};
 use erp_shared::domain::text;
-use erp_shared::email::{outbox, templates};
+use erp_shared::email::outbox;
+use erp_shared::email::templates::{self, Brand};
 use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::{ApiRouter, Json, ListResponse, Path, Query};
+use erp_shared::idempotency::{Committed, IdempotencyKey, Idempotent};
 use erp_shared::listing::{self, Source};
+use erp_shared::retry;
 use erp_shared::sales::{self, DocumentFilter, Rollup};
 use erp_shared::state::AppState;
-use erp_shared::store::{
-    self, Condition, Index, SkRange, WriteOp, from_item, keys, table, to_item,
-};
+use erp_shared::store::{self, Condition, Index, WriteOp, keys};
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -65,9 +68,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// Stored results of idempotent requests are kept for a day.
-const IDEMPOTENCY_TTL_SECS: i64 = 86_400;
-
 #[derive(Deserialize, ToSchema)]
 pub struct PaymentRequest {
     /// Minor units of the invoice's currency.
@@ -79,31 +79,22 @@ pub struct PaymentRequest {
     pub reference: Option<String>,
 }
 
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(v) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let v = v.to_str().unwrap_or_default().trim();
-    if v.is_empty() || v.len() > 100 || !v.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::bad_request(
-            "invalid-idempotency-key",
-            "Idempotency-Key must be 1-100 visible ASCII characters.",
-        ));
+impl PaymentRequest {
+    /// The checked amount and reference (every input error a 422).
+    fn reference(&self) -> ApiResult<Option<String>> {
+        let mut f = Fields::new();
+        if !(1..=MAX_AMOUNT).contains(&self.amount) {
+            f.error("amount", "must be a positive number of minor units");
+        }
+        let reference = f
+            .check(
+                "reference",
+                text::optional_text(self.reference.as_deref(), 200, false),
+            )
+            .flatten();
+        f.finish()?;
+        Ok(reference)
     }
-    Ok(Some(v.to_string()))
-}
-
-fn replay(stored: &store::Item, fingerprint: &str) -> ApiResult<Response> {
-    if listing::attr(stored, "fingerprint") != Some(fingerprint) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency-key-reused",
-            "Idempotency key reused",
-            "This Idempotency-Key was used for a different request.",
-        ));
-    }
-    let body = stored.get("response").cloned().unwrap_or(Value::Null);
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
 /// Record a payment. Send an `Idempotency-Key` so a retry cannot record it twice. 422 when
@@ -119,183 +110,111 @@ async fn record_payment(
     Path(id): Path<String>,
     Json(req): Json<PaymentRequest>,
 ) -> ApiResult<Response> {
-    let idem = idempotency_key(&headers)?;
-    let mut f = Fields::new();
-    if !(1..=MAX_AMOUNT).contains(&req.amount) {
-        f.error("amount", "must be a positive number of minor units");
+    let key = IdempotencyKey::from_headers(&headers, &format!("payment#{}", actor.id))?;
+    let reference = req.reference()?;
+    let (amount, date, method) = (req.amount, req.date, req.method);
+    let idem = key.for_request(&format!("{id}|{amount}|{date:?}|{method:?}|{reference:?}"));
+    if let Some(replay) = idem.replayed(&state.store).await? {
+        return Ok(replay);
     }
-    let reference = f
-        .check(
-            "reference",
-            text::optional_text(req.reference.as_deref(), 200, false),
-        )
-        .flatten();
-    f.finish()?;
-    let fingerprint = sha256_hex(format!(
-        "{id}|{}|{:?}|{:?}|{:?}",
-        req.amount, req.date, req.method, reference
-    ));
-    let idem_key = idem
-        .as_ref()
-        .map(|k| keys::idempotency(&format!("payment#{}", actor.id), k));
-    if let Some(k) = &idem_key {
-        if let Some(stored) = state.store.get(k).await? {
-            return replay(&stored, &fingerprint);
-        }
-    }
-    // The receipt goes to the customer's email, when it has one: looked up once, from the
-    // invoice the first attempt reads.
-    let brand = state.brand().await?;
-    let receipt_to: tokio::sync::OnceCell<Option<String>> = tokio::sync::OnceCell::new();
-    let (brand_, receipt_to_) = (&brand, &receipt_to);
-    let (state_, actor_, id_, req_, reference_, idem_key_, fp_) = (
-        &state,
-        &actor,
-        &id,
-        &req,
-        &reference,
-        &idem_key,
-        &fingerprint,
-    );
-    let outcome = sales::retrying(50, || async move {
-        let (state, actor, id, req) = (state_, actor_, id_, req_);
-        let before = sales::get_invoice(&state.store, id)
-            .await?
-            .ok_or_else(|| Problem::not_found("The invoice"))?;
-        if !before.status.is_open() {
-            return Err(Problem::conflict(
-                "invalid-status",
-                "Payments can only be recorded on issued, unpaid invoices.",
-            ));
-        }
-        if req.amount > before.balance_due {
-            return Err(Problem::field(
-                "amount",
-                format!("exceeds the balance due ({})", before.balance_due),
-            ));
-        }
-        let date = match req.date {
-            Some(d) => d,
-            None => state.today().await?,
-        };
-        // Nothing is paid before it is invoiced (and days to pay are never negative).
-        if let Some(issued) = before.issue_date.filter(|issued| date < *issued) {
-            return Err(Problem::field(
-                "date",
-                format!("must not be before the invoice's issue date ({issued})"),
-            ));
-        }
-        let payment = Payment {
-            id: uuid::Uuid::now_v7().to_string(),
-            invoice_id: before.id.clone(),
-            invoice_number: before.number.clone(),
-            customer_id: before.customer_id.clone(),
-            amount: req.amount,
-            currency: before.currency,
-            date,
-            method: req.method,
-            reference: reference_.clone(),
-            created_at: now_rfc3339(),
-        };
-        let mut after = before.clone();
-        after.amount_paid += payment.amount;
-        after.balance_due -= payment.amount;
-        after.status = after.settled_status(InvoiceStatus::Paid);
-        let mut rollup = Rollup::new(payment.date, payment.currency.code());
-        rollup.cash = payment.amount;
-        rollup.receivable = -payment.amount;
-        rollup.customer_id = Some(payment.customer_id.clone());
-        if after.status == InvoiceStatus::Paid {
-            after.paid_on = Some(payment.date);
-            rollup.paid_invoices = 1;
-            rollup.days_to_pay = before
-                .issue_date
-                .map(|d| (payment.date - d).num_days())
-                .unwrap_or(0);
-        }
-        let mut ops = invoice_ops(actor, "invoice.payment_recorded", &before, &mut after)?;
-        ops.push(WriteOp::put_new(sales::payment_item(&payment)?));
-        ops.push(audit::record(
-            actor,
-            "payment.recorded",
-            "payment",
-            &payment.id,
-            audit::diff(None, Some(&payment)),
-        )?);
-        ops.extend(rollup.ops());
-        let receipt_to = receipt_to_
-            .get_or_try_init(|| async {
-                let customer =
-                    erp_shared::catalog::get_customer(&state.store, &before.customer_id).await?;
-                Ok::<_, Problem>(
-                    customer
-                        .and_then(|c| c.email)
-                        .map(|e| e.as_str().to_string()),
-                )
-            })
-            .await?;
-        let mut outbox_id = None;
-        if let Some(to) = receipt_to {
-            let message = templates::payment_receipt(brand_, to, &payment, &after);
-            let (oid, op) = outbox::enqueue("payment_receipt", message)?;
-            ops.push(op);
-            outbox_id = Some(oid);
-        }
-        let idem_index = ops.len();
-        if let Some(k) = idem_key_ {
-            let mut item = to_item(
-                k,
-                &serde_json::json!({ "fingerprint": fp_, "response": payment }),
-            )?;
-            item.insert(
-                table::TTL.into(),
-                (chrono::Utc::now().timestamp() + IDEMPOTENCY_TTL_SECS).into(),
-            );
-            ops.push(WriteOp::put_new(item));
-        }
-        match state.store.transact(ops).await {
-            Ok(()) => Ok(Some(Ok((payment, outbox_id)))),
-            // The same key committed concurrently: answer with its result.
-            Err(e) if idem_key_.is_some() && e.failed_op(idem_index) => Ok(Some(Err(()))),
-            Err(e) if sales::lost_race(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
-    match outcome {
-        Ok((payment, outbox_id)) => {
+    let date = match date {
+        Some(d) => d,
+        None => state.today().await?,
+    };
+    let recording = Recording {
+        state: &state,
+        actor: &actor,
+        invoice_id: &id,
+        brand: state.brand().await?,
+        idem,
+        amount,
+        date,
+        method,
+        reference,
+        receipt_to: tokio::sync::OnceCell::new(),
+    };
+    match retry::retrying(50, || recording.attempt()).await? {
+        (Committed::Written(payment), outbox_id) => {
             state.deliver_now(outbox_id.as_slice()).await;
             Ok((StatusCode::CREATED, Json(payment)).into_response())
         }
-        Err(()) => {
-            let k = idem_key.expect("only with a key");
-            let stored = state
-                .store
-                .get(&k)
-                .await?
-                .ok_or_else(|| Problem::internal("idempotency record vanished"))?;
-            replay(&stored, &fingerprint)
-        }
+        (Committed::Replayed(response), _) => Ok(response),
     }
 }
 
-/// The version-checked write of the invoice and its audit record.
-fn invoice_ops(
+/// A payment being recorded: what every try needs.
+struct Recording<'a> {
+    state: &'a AppState,
+    actor: &'a Actor,
+    invoice_id: &'a str,
+    brand: Brand,
+    idem: Idempotent,
+    amount: i64,
+    date: NaiveDate,
+    method: PaymentMethod,
+    reference: Option<String>,
+    /// The receipt goes to the customer's email, when it has one: looked up once, from the
+    /// invoice the first try reads.
+    receipt_to: tokio::sync::OnceCell<Option<String>>,
+}
+
+impl Recording<'_> {
+    /// One try: the payment applied to the invoice as stored now, and written with the
+    /// idempotency record; with the outbox id of the receipt.
+    async fn attempt(&self) -> retry::Attempt<(Committed<Payment>, Option<String>)> {
+        let before = sales::load_invoice(&self.state.store, self.invoice_id).await?;
+        let paid = before.apply_payment(NewPayment {
+            id: uuid::Uuid::now_v7().to_string(),
+            amount: self.amount,
+            date: self.date,
+            method: self.method,
+            reference: self.reference.clone(),
+            created_at: now_rfc3339(),
+        })?;
+        let to = self
+            .receipt_to
+            .get_or_try_init(|| customer_email(self.state, &before.customer_id))
+            .await?;
+        let (ops, outbox_id) = payment_ops(self.actor, &self.brand, &before, &paid, to.as_deref())?;
+        let committed = self.idem.commit(&self.state.store, ops, paid.made).await?;
+        Ok(committed.map(|c| (c, outbox_id)))
+    }
+}
+
+async fn customer_email(state: &AppState, customer_id: &str) -> ApiResult<Option<String>> {
+    let customer = catalog::get_customer(&state.store, customer_id).await?;
+    Ok(customer
+        .and_then(|c| c.email)
+        .map(|e| e.as_str().to_string()))
+}
+
+/// The writes of a payment applied: the invoice and its audit record, the payment and its
+/// audit record, the rollups, and the receipt to `receipt_to` (with its outbox id).
+fn payment_ops(
     actor: &Actor,
-    action: &str,
+    brand: &Brand,
     before: &Invoice,
-    after: &mut Invoice,
-) -> ApiResult<Vec<WriteOp>> {
-    after.version = before.version + 1;
-    after.updated_at = now_rfc3339();
-    let changes = audit::diff(Some(before), Some(&*after));
-    Ok(vec![
-        WriteOp::Put {
-            item: sales::invoice_item(after)?,
-            condition: Some(Condition::version_is(before.version)),
-        },
-        audit::record(actor, action, "invoice", &after.id, changes)?,
-    ])
+    paid: &Applied<Payment>,
+    receipt_to: Option<&str>,
+) -> ApiResult<(Vec<WriteOp>, Option<String>)> {
+    let (mut after, payment) = (paid.invoice.clone(), &paid.made);
+    let mut ops = sales::invoice_update(actor, "invoice.payment_recorded", before, &mut after)?;
+    ops.push(WriteOp::put_new(sales::payment_item(payment)?));
+    ops.push(audit::record(
+        actor,
+        "payment.recorded",
+        "payment",
+        &payment.id,
+        audit::diff(None, Some(payment)),
+    )?);
+    ops.extend(paid.rollups.iter().flat_map(Rollup::ops));
+    let Some(to) = receipt_to else {
+        return Ok((ops, None));
+    };
+    let message = templates::payment_receipt(brand, to, payment, &after);
+    let (outbox_id, op) = outbox::enqueue("payment_receipt", message)?;
+    ops.push(op);
+    Ok((ops, Some(outbox_id)))
 }
 
 /// An invoice's payments, oldest first (one Query on the invoice's partition).
@@ -308,22 +227,10 @@ async fn invoice_payments(
     if id.len() > 64 {
         return Err(Problem::not_found("The invoice"));
     }
-    let page = state
-        .store
-        .query(
-            store::Query::table(keys::invoice_partition(&id))
-                .range(SkRange::BeginsWith(keys::PAYMENT_PREFIX.into()))
-                .limit(1000),
-        )
-        .await?;
-    if page.items.is_empty() && sales::get_invoice(&state.store, &id).await?.is_none() {
+    let items = sales::invoice_payments(&state.store, &id).await?;
+    if items.is_empty() && sales::get_invoice(&state.store, &id).await?.is_none() {
         return Err(Problem::not_found("The invoice"));
     }
-    let items = page
-        .items
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<Payment>, _>>()?;
     Ok(Json(ListResponse {
         items,
         next_cursor: None,
@@ -377,73 +284,33 @@ async fn delete_payment(
     if id.len() > 64 || pid.len() > 64 {
         return Err(Problem::not_found("The payment"));
     }
-    let (state_, actor_, id_, pid_) = (&state, &actor, &id, &pid);
-    sales::retrying(50, || async move {
-        let (state, actor, id, pid) = (state_, actor_, id_, pid_);
-        let page = state
-            .store
-            .query(
-                store::Query::table(keys::invoice_partition(id))
-                    .range(SkRange::BeginsWith(keys::PAYMENT_PREFIX.into()))
-                    .limit(1000),
-            )
-            .await?;
-        let payment: Payment = page
-            .items
-            .into_iter()
-            .map(from_item::<Payment>)
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .find(|p| &p.id == pid)
-            .ok_or_else(|| Problem::not_found("The payment"))?;
-        let before = sales::get_invoice(&state.store, id)
-            .await?
-            .ok_or_else(|| Problem::not_found("The invoice"))?;
-        let mut after = before.clone();
-        after.amount_paid -= payment.amount;
-        after.balance_due += payment.amount;
-        if after.status != InvoiceStatus::Void {
-            // The balance is positive again: issued or partly paid.
-            after.status = after.settled_status(InvoiceStatus::Paid);
-        }
-        // Settled no longer: take it out of the days-to-pay figures of the day it was settled.
-        let unsettled = match (before.status, before.paid_on, before.issue_date) {
-            (InvoiceStatus::Paid, Some(paid_on), Some(issued))
-                if after.status != InvoiceStatus::Paid =>
-            {
-                after.paid_on = None;
-                let mut r = Rollup::new(paid_on, payment.currency.code());
-                r.paid_invoices = -1;
-                r.days_to_pay = -(paid_on - issued).num_days();
-                r.ops()
-            }
-            _ => Vec::new(),
-        };
-        let mut ops = invoice_ops(actor, "invoice.payment_reversed", &before, &mut after)?;
-        ops.push(WriteOp::Delete {
-            key: keys::payment(id, &payment.date.to_string(), &payment.id),
-            condition: Some(Condition::Exists),
-        });
-        ops.push(audit::record(
-            actor,
-            "payment.deleted",
-            "payment",
-            &payment.id,
-            audit::diff(Some(&payment), None),
-        )?);
-        let mut rollup = Rollup::new(payment.date, payment.currency.code());
-        rollup.cash = -payment.amount;
-        rollup.receivable = payment.amount;
-        rollup.customer_id = Some(payment.customer_id.clone());
-        let mut rollups = rollup.ops();
-        rollups.extend(unsettled);
-        ops.extend(sales::merge_rollups(rollups));
-        match state.store.transact(ops).await {
-            Ok(()) => Ok(Some(())),
-            Err(e) if sales::lost_race(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
+    retry::retrying(50, || reverse(&state, &actor, &id, &pid)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One try at deleting payment `pid` of invoice `id`: the invoice's balance goes back up.
+async fn reverse(state: &AppState, actor: &Actor, id: &str, pid: &str) -> retry::Attempt<()> {
+    let payment = sales::invoice_payments(&state.store, id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == pid)
+        .ok_or_else(|| Problem::not_found("The payment"))?;
+    let before = sales::load_invoice(&state.store, id).await?;
+    let reversed = before.reverse_payment(&payment);
+    let mut after = reversed.invoice;
+    let mut ops = sales::invoice_update(actor, "invoice.payment_reversed", &before, &mut after)?;
+    ops.push(WriteOp::Delete {
+        key: keys::payment(id, &payment.date.to_string(), &payment.id),
+        condition: Some(Condition::Exists),
+    });
+    ops.push(audit::record(
+        actor,
+        "payment.deleted",
+        "payment",
+        &payment.id,
+        audit::diff(Some(&payment), None),
+    )?);
+    let rollups = reversed.rollups.iter().flat_map(Rollup::ops).collect();
+    ops.extend(sales::merge_rollups(rollups));
+    retry::settled(state.store.transact(ops).await, ())
 }

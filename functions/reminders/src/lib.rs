@@ -27,7 +27,7 @@ pub async fn handle(
     let company = state.company().await?;
     let date = match event.get("date").and_then(Value::as_str) {
         Some(d) => d.parse::<NaiveDate>().map_err(|_| JobError::BadDate)?,
-        None => erp_shared::sales::today(company.tz()),
+        None => erp_shared::settings::today(company.tz()),
     };
     let actor = Actor::system("reminders", request_id);
     Ok(reminders::run(&state.store, &company, date, &actor).await?)

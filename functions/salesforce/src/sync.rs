@@ -20,14 +20,17 @@ use utoipa::ToSchema;
 use erp_shared::accounts::now_rfc3339;
 use erp_shared::audit::{self, Actor};
 use erp_shared::catalog;
-use erp_shared::domain::customer::{Address, CustomerFields};
+use erp_shared::domain::address::Address;
+use erp_shared::domain::customer::CustomerFields;
 use erp_shared::domain::money::{Discount, totals};
+use erp_shared::domain::ordering::NewOrder;
 use erp_shared::domain::product::{MoneyInput, ProductFields};
 use erp_shared::domain::sales::{MAX_LINES, Order, OrderStatus};
 use erp_shared::domain::text::{self, Patch};
 use erp_shared::domain::{Currency, Customer, Product, RecordStatus};
 use erp_shared::error::{ApiResult, Fields, Problem};
-use erp_shared::sales::{self, LineRequest, Rollup};
+use erp_shared::retry;
+use erp_shared::sales::{self, LineRequest};
 use erp_shared::state::AppState;
 use erp_shared::store::{
     Condition, Key, MAX_BATCH_GET, Store, Update, WriteOp, epoch_seconds, keys, table, to_item,
@@ -227,16 +230,7 @@ pub async fn apply(
         sf_id: &sf_id,
         modified: &modified,
     };
-    let ctx = &ctx;
-    sales::retrying(ATTEMPTS, || async move {
-        let plan = if !won {
-            Plan::only(EventResponse::ignored(object, None, "stage"))
-        } else {
-            ctx.plan().await?
-        };
-        commit(state, dedupe, object, plan).await
-    })
-    .await
+    retry::retrying(ATTEMPTS, || ctx.attempt(won, dedupe)).await
 }
 
 /// Writes the plan with the dedupe item. `None`: a concurrent writer won, try again.
@@ -260,7 +254,7 @@ async fn commit(
         Err(e) if e.failed_op(inbound_op) => stored_response(&state.store, dedupe).await,
         Err(e) if guard_op.is_some_and(|i| e.failed_op(i)) => Ok(None),
         Err(e) if sku_op.is_some_and(|i| e.failed_op(i)) => Err(catalog::sku_taken()),
-        Err(e) if sales::lost_race(&e) => Ok(None),
+        Err(e) if retry::lost_race(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -297,6 +291,17 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// One try: the plan for the record (or its skipping, while not won), written with the
+    /// dedupe item.
+    async fn attempt(&self, won: bool, dedupe: &Key) -> ApiResult<Option<EventResponse>> {
+        let plan = if !won {
+            Plan::only(EventResponse::ignored(self.object, None, "stage"))
+        } else {
+            self.plan().await?
+        };
+        commit(self.state, dedupe, self.object, plan).await
+    }
+
     fn guard(&self) -> Key {
         guard_key(self.object, self.sf_id)
     }
@@ -731,38 +736,23 @@ impl Ctx<'_> {
             )
         })?;
         let lines = self.lines(&items, currency).await?;
-        let now = now_rfc3339();
-        let order = Order {
-            id: uuid::Uuid::now_v7().to_string(),
-            customer_id: customer.id.clone(),
-            customer_name: customer.name.clone(),
+        let new = NewOrder {
+            customer_id: customer.id,
+            customer_name: customer.name,
             currency,
-            totals: totals(&lines),
             lines,
             notes,
-            status: OrderStatus::Draft,
-            invoice_id: None,
-            created_at: now.clone(),
-            updated_at: now,
-            version: 1,
         };
+        let order = Order::draft(uuid::Uuid::now_v7().to_string(), now_rfc3339(), new);
         sales::check_size(&order)
             .map_err(|p| renamed(p, |_| Record::path(self.object.items_field())))?;
-        let mut rollup = Rollup::new(self.state.today().await?, currency.code());
-        rollup.orders = 1;
-        rollup.customer_id = Some(customer.id.clone());
+        let changes = sales::created_changes(&order, order.lines.len());
         let mut ops = vec![
             WriteOp::put_new(sales::order_item(&order)?),
             self.create_guard(&order.id)?,
-            audit::record(
-                self.actor,
-                "order.created",
-                "order",
-                &order.id,
-                sales::summarise_lines(audit::diff(None, Some(&order)), 0, order.lines.len()),
-            )?,
+            audit::record(self.actor, "order.created", "order", &order.id, changes)?,
         ];
-        ops.extend(rollup.ops());
+        ops.extend(order.opened(self.state.today().await?).ops());
         Ok(Plan {
             ops,
             response: EventResponse::done("created", self.object, &order.id),

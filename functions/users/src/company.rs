@@ -9,10 +9,10 @@ use utoipa::OpenApi;
 
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Access, Permission};
+use erp_shared::domain::address::Address;
 use erp_shared::domain::company::{
     CompanySettings, LateFee, LogoMeta, ReminderSchedule, ReminderStep, SettingsRequest,
 };
-use erp_shared::domain::customer::Address;
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, IfMatch, Json, Tagged};

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::customer::Address;
+use super::address::Address;
 use super::image::{ImageFormat, ImageInfo};
 use super::money::Rounding;
 use super::{Currency, Email, text};

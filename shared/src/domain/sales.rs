@@ -132,6 +132,22 @@ pub enum InvoiceKind {
     CreditNote,
 }
 
+impl InvoiceKind {
+    /// The number series of the kind.
+    pub fn series(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "INV",
+            InvoiceKind::CreditNote => "CN",
+        }
+    }
+
+    /// The `n`th number of the series in `year` (`INV-2026-000123`): numbers are gapless
+    /// per series and year.
+    pub fn number(self, year: i32, n: i64) -> String {
+        format!("{}-{year}-{n:06}", self.series())
+    }
+}
+
 /// Serialised as derived; deserialised as derived and then brought up to date with
 /// [`Invoice::read_as_current`] (see the `Serialize` and `Deserialize` impls below).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -328,6 +344,12 @@ mod tests {
             i.settled_status(InvoiceStatus::Paid),
             InvoiceStatus::PartiallyPaid
         );
+    }
+
+    #[test]
+    fn numbers_are_zero_padded_per_series() {
+        assert_eq!(InvoiceKind::Invoice.number(2026, 123), "INV-2026-000123");
+        assert_eq!(InvoiceKind::CreditNote.number(2026, 1), "CN-2026-000001");
     }
 
     #[test]
