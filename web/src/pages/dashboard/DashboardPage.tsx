@@ -300,7 +300,7 @@ function TrendPanel({
           </button>
         ) : null}
       </div>
-      {body}
+      <div className="dashboard-trend-body">{body}</div>
     </section>
   );
 }
