@@ -39,20 +39,23 @@ export function SessionProvider({ children, session = defaultSession }: { childr
     retry: false,
   });
 
+  // Only what the value is made of: the query's other fields (fetching, stale, …) change
+  // often, and a new value re-renders every page that reads the session.
+  const { data, error, refetch } = me;
   const value = useMemo<SessionValue>(() => {
-    const signedIn = status === 'signed-in' && me.data !== undefined;
+    const signedIn = status === 'signed-in' && data !== undefined;
     return {
       status: status === 'anonymous' ? 'anonymous' : signedIn ? 'signed-in' : 'loading',
-      me: signedIn ? (me.data ?? null) : null,
-      error: status === 'signed-in' ? me.error : null,
-      retry: () => void me.refetch(),
+      me: signedIn ? (data ?? null) : null,
+      error: status === 'signed-in' ? error : null,
+      retry: () => void refetch(),
       signIn: (email, password) => session.signIn(email, password),
       startSecondFactorSetup: (challenge) => session.startSecondFactorSetup(challenge),
       completeSecondFactor: (challenge, factor) => session.completeSecondFactor(challenge, factor),
       changePassword: (current, next) => session.changePassword(current, next),
       signOut: () => session.signOut(),
     };
-  }, [status, me, session]);
+  }, [status, data, error, refetch, session]);
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
