@@ -3,6 +3,7 @@
 // so "Previous page" works). Changing a filter goes back to the first page.
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
+import { cursorsIn, useCursorPaging } from './cursorPaging';
 
 export type ListStatus = 'active' | 'archived';
 export type ListSort = 'name' | '-name' | 'created' | '-created';
@@ -40,7 +41,7 @@ export function useListParams() {
       to: isDate(params.get('to')) ? (params.get('to') as string) : '',
       sort,
       effectiveSort: searching && !sort.endsWith('name') ? (sort.startsWith('-') ? '-name' : 'name') : sort,
-      cursors: params.getAll('page').filter((c) => /^[A-Za-z0-9_.-]{1,2048}$/.test(c)),
+      cursors: cursorsIn(params),
     };
   }, [params]);
 
@@ -62,22 +63,7 @@ export function useListParams() {
     [setParams],
   );
 
-  const nextPage = useCallback(
-    (cursor: string) => setParams((prev) => { const n = new URLSearchParams(prev); n.append('page', cursor); return n; }),
-    [setParams],
-  );
-
-  const previousPage = useCallback(
-    () =>
-      setParams((prev) => {
-        const n = new URLSearchParams(prev);
-        const stack = n.getAll('page');
-        n.delete('page');
-        for (const c of stack.slice(0, -1)) n.append('page', c);
-        return n;
-      }),
-    [setParams],
-  );
+  const { nextPage, previousPage } = useCursorPaging(setParams);
 
   /** The API query for the current view. */
   const query = useMemo(() => {

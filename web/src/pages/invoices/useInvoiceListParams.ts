@@ -5,6 +5,7 @@ import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 
 import type { operations } from '../../api/types';
+import { cursorsIn, useCursorPaging } from '../../components/list/cursorPaging';
 
 export type InvoiceListQuery = NonNullable<operations['list_invoices']['parameters']['query']>;
 export type PaymentListQuery = NonNullable<operations['list_payments']['parameters']['query']>;
@@ -36,7 +37,7 @@ export function useInvoiceListParams() {
       from: isDate(params.get('from')) ? (params.get('from') as string) : '',
       to: isDate(params.get('to')) ? (params.get('to') as string) : '',
       sort: (params.get('sort') === 'date' ? 'date' : '-date') as 'date' | '-date',
-      cursors: params.getAll('page').filter((c) => /^[A-Za-z0-9_.-]{1,2048}$/.test(c)),
+      cursors: cursorsIn(params),
     };
   }, [params]);
 
@@ -54,21 +55,7 @@ export function useInvoiceListParams() {
       ),
     [setParams],
   );
-  const nextPage = useCallback(
-    (cursor: string) => setParams((prev) => { const n = new URLSearchParams(prev); n.append('page', cursor); return n; }),
-    [setParams],
-  );
-  const previousPage = useCallback(
-    () =>
-      setParams((prev) => {
-        const n = new URLSearchParams(prev);
-        const stack = n.getAll('page');
-        n.delete('page');
-        for (const c of stack.slice(0, -1)) n.append('page', c);
-        return n;
-      }),
-    [setParams],
-  );
+  const { nextPage, previousPage } = useCursorPaging(setParams);
 
   /** The filters as the API takes them (no cursor, no limit): the CSV export reuses them. */
   const filters = useMemo(() => {

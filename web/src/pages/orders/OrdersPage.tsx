@@ -16,6 +16,7 @@ import { ordersCsv } from './csv';
 import { STATUS_LABELS, type Order, type OrderStatus } from './orders';
 import '../../components/list/list.css';
 import './orders.css';
+import { cursorsIn, useCursorPaging } from '../../components/list/cursorPaging';
 
 type OrderQuery = NonNullable<operations['list_orders']['parameters']['query']>;
 
@@ -34,7 +35,7 @@ export function useOrderListParams() {
       from: isDate(params.get('from')) ? (params.get('from') as string) : '',
       to: isDate(params.get('to')) ? (params.get('to') as string) : '',
       sort: params.get('sort') === 'date' ? ('date' as const) : ('-date' as const),
-      cursors: params.getAll('page').filter((c) => /^[A-Za-z0-9_.-]{1,2048}$/.test(c)),
+      cursors: cursorsIn(params),
     };
   }, [params]);
   const set = useCallback(
@@ -65,15 +66,7 @@ export function useOrderListParams() {
     if (cursor) q.cursor = cursor;
     return q;
   }, [filters, state.cursors]);
-  const nextPage = (cursor: string) => setParams((prev) => { const n = new URLSearchParams(prev); n.append('page', cursor); return n; });
-  const previousPage = () =>
-    setParams((prev) => {
-      const n = new URLSearchParams(prev);
-      const stack = n.getAll('page');
-      n.delete('page');
-      for (const c of stack.slice(0, -1)) n.append('page', c);
-      return n;
-    });
+  const { nextPage, previousPage } = useCursorPaging(setParams);
   const filtered = !!(state.status || state.customer || state.from || state.to);
   return { ...state, filters, query, set, nextPage, previousPage, filtered };
 }
