@@ -194,6 +194,32 @@ impl InProcess {
         let r = req.send().await.expect("request");
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
+
+    /// Fills in the seller data EN 16931 needs (no invoice is issued without it).
+    async fn seller_ready(&self, token: &str) {
+        let url = format!("{}/api/v1/settings/company", self.base);
+        let client = reqwest::Client::new();
+        let current = client.get(&url).bearer_auth(token).send().await.unwrap();
+        let etag = current.headers()["etag"].to_str().unwrap().to_string();
+        let r = client
+            .put(&url)
+            .bearer_auth(token)
+            .header("if-match", etag)
+            .json(&json!({
+                "legal_name": "Northwind Trading GmbH",
+                "address": {"line1": "Hauptstraße 5", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+                "tax_id": "DE123456789",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    }
+}
+
+/// A billing address for the tests' customers.
+fn billing_address() -> Value {
+    json!({"line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"})
 }
 
 /// An email the local server wrote.
@@ -264,12 +290,13 @@ async fn an_invoice_email_whose_first_send_failed_is_sent_by_the_background_send
     let token = body["access_token"].as_str().unwrap().to_string();
     use reqwest::Method;
     let to = "accounts@fabrikam.example.com";
+    server.seller_ready(&token).await;
     let (status, customer) = server
         .call(
             &token,
             Method::POST,
             "/api/v1/customers",
-            Some(json!({"name": "Fabrikam", "email": to, "currency": "EUR"})),
+            Some(json!({"name": "Fabrikam", "email": to, "currency": "EUR", "billing_address": billing_address()})),
         )
         .await;
     assert_eq!(status, 201, "{customer}");
@@ -422,12 +449,13 @@ async fn the_reminder_run_is_documented_and_sends_only_its_own_emails() {
 
     // An invoice due on 2026-03-10 whose email failed (so it is due for a retry).
     let to = "ap@contoso.example.com";
+    server.seller_ready(&token).await;
     let (_, customer) = server
         .call(
             &token,
             Method::POST,
             "/api/v1/customers",
-            Some(json!({"name": "Contoso", "email": to, "currency": "EUR"})),
+            Some(json!({"name": "Contoso", "email": to, "currency": "EUR", "billing_address": billing_address()})),
         )
         .await;
     let (_, draft) = server

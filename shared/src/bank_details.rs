@@ -37,7 +37,7 @@ pub async fn guard(
     before: &CompanySettings,
     after: &CompanySettings,
 ) -> Result<Notices, Problem> {
-    let bank_changed = normalise(&before.bank_details) != normalise(&after.bank_details);
+    let bank_changed = payment_account(before) != payment_account(after);
     let mfa_changed = before.require_mfa_for_admins != after.require_mfa_for_admins;
     if !bank_changed && !mfa_changed {
         return Ok(Notices::default());
@@ -57,8 +57,8 @@ pub async fn guard(
     };
     let at = accounts::now_rfc3339();
     let (old, new) = (
-        mask(before.bank_details.as_deref()),
-        mask(after.bank_details.as_deref()),
+        mask(payment_account(before).as_deref()),
+        mask(payment_account(after).as_deref()),
     );
     let brand = templates::Brand::of(after);
     let mut notices = Notices::default();
@@ -81,6 +81,21 @@ pub async fn guard(
 
 fn normalise(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Where customers are told to pay: the printed bank details and the e-invoices' IBAN and
+/// BIC (a change of either is a change of the account).
+fn payment_account(s: &CompanySettings) -> Option<String> {
+    let e = &s.einvoicing;
+    let parts: Vec<&str> = [
+        normalise(&s.bank_details),
+        normalise(&e.iban),
+        normalise(&e.bic),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
 /// Every active administrator (one Query per 100 active users).

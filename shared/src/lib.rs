@@ -10,6 +10,7 @@ pub mod config;
 #[cfg(feature = "pdf")]
 pub mod documents;
 pub mod domain;
+pub mod einvoice;
 pub mod email;
 pub mod error;
 pub mod http;

@@ -447,6 +447,8 @@ mod tests {
             amount_credited: 0,
             balance_due: 10_000,
             paid_on: None,
+            buyer_reference: None,
+            purchase_order_reference: None,
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-01T00:00:00Z".into(),
             version: 1,

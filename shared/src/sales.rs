@@ -386,6 +386,66 @@ pub struct LineRequest {
     /// Percent; defaults to the product's rate (0 for free text).
     #[schema(value_type = Option<String>)]
     pub tax_rate: Option<Value>,
+    /// EN 16931 VAT category (`S`, `Z`, `E`, `AE`, `K`, `G`, `O`); defaults to `S` above 0 %
+    /// and `Z` at 0 %. Every category but `S` has a rate of 0.
+    #[serde(default)]
+    pub vat_category: Option<String>,
+    /// Required for exempt lines (`E`): the legal reason, as a text or a VATEX code.
+    #[serde(default)]
+    pub vat_exemption_reason: Option<String>,
+    /// UN/ECE Recommendation 20 unit (`HUR`, `KGM`); defaults to the product's unit, else
+    /// pieces (`C62`).
+    #[serde(default)]
+    pub unit_code: Option<String>,
+}
+
+/// The e-invoicing facts of a requested line: its VAT category (checked against its rate),
+/// exemption reason and unit. Errors go to `f` under `lines[i].…`.
+fn einvoice_facts(
+    f: &mut crate::error::Fields,
+    i: usize,
+    r: &LineRequest,
+    product: Option<&crate::domain::Product>,
+    tax_rate: Option<rust_decimal::Decimal>,
+) -> (
+    Option<crate::domain::einvoice::VatCategory>,
+    Option<String>,
+    Option<String>,
+) {
+    use crate::domain::einvoice::{self as e, VatCategory};
+    let at = |field: &str| format!("lines[{i}].{field}");
+    let category = match r.vat_category.as_deref() {
+        None => None,
+        Some(c) => match VatCategory::parse(c) {
+            Some(c) => Some(c),
+            None => {
+                f.error(&at("vat_category"), "must be one of S, Z, E, AE, K, G, O");
+                None
+            }
+        },
+    };
+    if let (Some(c), Some(rate)) = (category, tax_rate) {
+        if let Err(m) = c.checks_rate(rate) {
+            f.error(&at("tax_rate"), m);
+        }
+    }
+    let reason = match r.vat_exemption_reason.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => f.check(&at("vat_exemption_reason"), e::exemption_reason(s)),
+    };
+    if reason.is_some() && matches!(category, None | Some(VatCategory::S)) {
+        f.error(
+            &at("vat_exemption_reason"),
+            "only lines without VAT (a category other than S) give an exemption reason",
+        );
+    }
+    let unit = match r.unit_code.as_deref() {
+        Some(u) => f.check(&at("unit_code"), e::unit_code_input(u)),
+        None => product
+            .and_then(|p| e::unit_code(&p.unit))
+            .map(str::to_string),
+    };
+    (category, reason, unit)
 }
 
 fn decimal(v: &Value) -> Option<rust_decimal::Decimal> {
@@ -499,6 +559,8 @@ pub async fn resolve_lines(
             (None, Some(p)) => Some(p.tax_rate),
             (None, None) => Some(rust_decimal::Decimal::ZERO),
         };
+        let (vat_category, vat_exemption_reason, unit_code) =
+            einvoice_facts(&mut f, i, r, product, tax_rate);
         let (Some(description), Some(unit_price), Some(quantity), Some(tax_rate)) =
             (description, unit_price, quantity, tax_rate)
         else {
@@ -513,7 +575,12 @@ pub async fn resolve_lines(
             tax_rate,
         };
         match price_line(input, rounding) {
-            Ok(line) => lines.push(line),
+            Ok(line) => lines.push(Line {
+                vat_category,
+                vat_exemption_reason,
+                unit_code,
+                ..line
+            }),
             Err(e) => {
                 use crate::domain::money::LineError as E;
                 let field = match e {
@@ -527,7 +594,9 @@ pub async fn resolve_lines(
         }
     }
     f.finish()?;
-    if crate::domain::money::checked_totals(&lines).is_none() {
+    if crate::domain::money::allocate_tax(&mut lines, rounding).is_err()
+        || crate::domain::money::checked_totals(&lines).is_none()
+    {
         return Err(Problem::field("lines", "the document total is too large"));
     }
     Ok(lines)

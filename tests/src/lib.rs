@@ -345,8 +345,15 @@ impl TestApp {
                 .map(str::to_string)
         };
         let flag = |v: &Value| v["require_mfa_for_admins"].as_bool().unwrap_or(false);
-        let sensitive = text(&settings["bank_details"]) != text(&current.body["bank_details"])
-            || flag(&settings) != flag(&current.body);
+        let account = |v: &Value| {
+            (
+                text(&v["bank_details"]),
+                text(&v["einvoicing"]["iban"]),
+                text(&v["einvoicing"]["bic"]),
+            )
+        };
+        let sensitive =
+            account(&settings) != account(&current.body) || flag(&settings) != flag(&current.body);
         let reauth = if sensitive
             && self.get("/api/v1/auth/me", Some(admin)).await.body["email"] == self.email("admin")
         {
@@ -366,6 +373,19 @@ impl TestApp {
             Some(settings),
         )
         .await
+    }
+
+    /// Fills in what EN 16931 needs of the seller (legal name, address, VAT id), without
+    /// which no invoice is issued, keeping the rest of `settings`.
+    pub async fn seller_ready(&self, admin: &str) {
+        self.put_seller_settings(admin, json!({})).await;
+    }
+
+    /// [`Self::put_settings`] with `settings` plus the seller's EN 16931 data ([`seller`]).
+    pub async fn put_seller_settings(&self, admin: &str, settings: Value) -> Value {
+        let r = self.put_settings(admin, with_seller(settings)).await;
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+        r.body
     }
 
     /// A fresh sign-in proof (`POST /auth/reauth`) for the `X-Reauth` header.
@@ -637,6 +657,30 @@ impl Mail {
 }
 
 /// The text a PDF shows (extracted as a reader would).
+/// The seller of the tests' invoices: what EN 16931 needs of it.
+pub fn seller() -> Value {
+    json!({
+        "legal_name": "Northwind Trading GmbH",
+        "address": {"line1": "Hauptstraße 5", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+        "tax_id": "DE123456789",
+    })
+}
+
+/// `settings` with the seller's name, address and VAT id unless it gives its own.
+pub fn with_seller(mut settings: Value) -> Value {
+    for (k, v) in seller().as_object().expect("an object") {
+        if settings.get(k).is_none_or(Value::is_null) {
+            settings[k] = v.clone();
+        }
+    }
+    settings
+}
+
+/// A billing address for the tests' customers (EN 16931 needs the buyer's address).
+pub fn billing_address() -> Value {
+    json!({"line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"})
+}
+
 pub fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
     pdf_extract::extract_text_from_mem(pdf).expect("PDF text extracts")

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use erp_tests::{Backend, Reply, StatusCode, TestApp, on_both_backends};
+use erp_tests::{Backend, Reply, StatusCode, TestApp, billing_address, on_both_backends};
 use serde_json::{Value, json};
 
 async fn ok(r: Reply, status: StatusCode) -> Value {
@@ -45,13 +45,14 @@ fn date(v: &Value) -> NaiveDate {
 async fn the_dashboard_matches_the_documents(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin_token().await;
+    app.seller_ready(&admin).await;
     let mut customers = Vec::new();
     for name in ["Acme Ltd", "Globex", "Initech"] {
         let c = ok(
             app.post(
                 "/api/v1/customers",
                 Some(&admin),
-                json!({"name": name, "currency": "EUR", "payment_terms_days": 10}),
+                json!({"name": name, "currency": "EUR", "payment_terms_days": 10, "billing_address": billing_address()}),
             )
             .await,
             StatusCode::CREATED,

@@ -5,7 +5,9 @@
 use base64::Engine;
 use erp_shared::auth::Role;
 use erp_shared::email::outbox;
-use erp_tests::{Backend, Reply, StatusCode, TestApp, on_both_backends, pdf_text, png_logo};
+use erp_tests::{
+    Backend, Reply, StatusCode, TestApp, on_both_backends, pdf_text, png_logo, with_seller,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -21,7 +23,7 @@ async fn branded(app: &TestApp, admin: &str) -> Value {
     ok(
         app.put_settings(
             admin,
-            json!({
+            with_seller(json!({
                 "legal_name": "Northwind Traders Ltd",
                 "address": {"line1": "1 Harbour Road", "city": "Bristol", "postal_code": "BS1 4DJ", "country": "GB"},
                 "tax_id": "GB123456789",
@@ -33,7 +35,7 @@ async fn branded(app: &TestApp, admin: &str) -> Value {
                 "invoice_footer": "Northwind Traders Ltd, registered in England no. 01234567",
                 "bank_details": "Bank: Harbour Bank\nIBAN: GB33BUKB20201555555555",
                 "logo": format!("data:image/png;base64,{logo}"),
-            }),
+            })),
         )
         .await,
         StatusCode::OK,
@@ -138,12 +140,12 @@ async fn company_settings_are_admin_only_versioned_validated_and_audited(backend
     let bad = app
         .put_settings(
             &admin,
-            json!({
+            with_seller(json!({
                 "brand_colour": "green",
                 "time_zone": "Moon/Base",
                 "logo": base64::engine::general_purpose::STANDARD.encode(b"GIF89a not a png"),
                 "reminders": {"enabled": true, "steps": [{"days": 500}]},
-            }),
+            })),
         )
         .await;
     bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
@@ -179,14 +181,18 @@ async fn company_settings_are_admin_only_versioned_validated_and_audited(backend
     assert_eq!(stored.to_rgba8(), uploaded.to_rgba8());
     // Absent logo keeps it; null removes it.
     let kept = ok(
-        app.put_settings(&admin, json!({"legal_name": "Northwind Traders Ltd"}))
-            .await,
+        app.put_settings(
+            &admin,
+            with_seller(json!({"legal_name": "Northwind Traders Ltd"})),
+        )
+        .await,
         StatusCode::OK,
     );
     assert_eq!(kept["logo"]["width"], 120);
     assert_eq!(kept["version"], 2);
     let removed = ok(
-        app.put_settings(&admin, json!({"logo": null})).await,
+        app.put_settings(&admin, with_seller(json!({"logo": null})))
+            .await,
         StatusCode::OK,
     );
     assert!(removed["logo"].is_null());
@@ -284,7 +290,7 @@ async fn a_logo_is_prepared_once_at_upload_and_bombs_are_refused(backend: Backen
     let saved = ok(
         app.put_settings(
             &admin,
-            json!({"legal_name": "Northwind Traders Ltd", "logo": b64(&big)}),
+            with_seller(json!({"legal_name": "Northwind Traders Ltd", "logo": b64(&big)})),
         )
         .await,
         StatusCode::OK,
@@ -328,7 +334,7 @@ async fn a_logo_is_prepared_once_at_upload_and_bombs_are_refused(backend: Backen
     let saved = ok(
         app.put_settings(
             &admin,
-            json!({"logo": format!("data:image/jpeg;base64,{}", b64(&photo))}),
+            with_seller(json!({"logo": format!("data:image/jpeg;base64,{}", b64(&photo))})),
         )
         .await,
         StatusCode::OK,
@@ -359,7 +365,9 @@ async fn a_logo_is_prepared_once_at_upload_and_bombs_are_refused(backend: Backen
         (png_claiming(65535, 65535, 8), "at most 4096 x 4096 pixels"),
         (png_claiming(4096, 4096, 16), "too large once decoded"),
     ] {
-        let reply = app.put_settings(&admin, json!({"logo": b64(&bomb)})).await;
+        let reply = app
+            .put_settings(&admin, with_seller(json!({"logo": b64(&bomb)})))
+            .await;
         reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
         assert_eq!(reply.error_fields(), vec!["logo"], "{}", reply.body);
         assert!(
@@ -477,6 +485,7 @@ async fn a_sent_invoice_arrives_with_its_pdf(backend: Backend) {
 async fn a_500_line_invoice_pdf_paginates_with_headers_and_page_numbers(backend: Backend) {
     let app = TestApp::start(backend).await;
     let admin = app.admin_token().await;
+    app.seller_ready(&admin).await;
     let c = customer(&app, &admin, "Contoso Bulk", None).await;
     let invoice = issued_invoice(&app, &admin, &c, lines(500), json!({})).await;
     let id = invoice["id"].as_str().unwrap();
@@ -609,7 +618,9 @@ async fn a_failed_send_is_retried_and_arrives_once(backend: Backend) {
     ok(
         app.put_settings(
             &admin,
-            json!({"legal_name": "Northwind Traders Ltd", "email_from": app.company_sender()}),
+            with_seller(
+                json!({"legal_name": "Northwind Traders Ltd", "email_from": app.company_sender()}),
+            ),
         )
         .await,
         StatusCode::OK,

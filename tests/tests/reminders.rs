@@ -5,7 +5,9 @@
 
 use chrono::{Duration, NaiveDate};
 use erp_shared::auth::Role;
-use erp_tests::{Backend, Reply, StatusCode, TestApp, on_both_backends};
+use erp_tests::{
+    Backend, Reply, StatusCode, TestApp, billing_address, on_both_backends, with_seller,
+};
 use serde_json::{Value, json};
 
 fn ok(r: Reply, status: StatusCode) -> Value {
@@ -30,7 +32,7 @@ async fn invoice(app: &TestApp, admin: &str, who: &str, issued: &str, due: &str)
         app.post(
             "/api/v1/customers",
             Some(admin),
-            json!({"name": format!("Customer {who}"), "email": to, "currency": "EUR"}),
+            json!({"name": format!("Customer {who}"), "email": to, "currency": "EUR", "billing_address": billing_address()}),
         )
         .await,
         StatusCode::CREATED,
@@ -97,7 +99,7 @@ async fn a_month_of_daily_runs_sends_each_step_once(backend: Backend) {
     ok(
         app.put_settings(
             &admin,
-            json!({
+            with_seller(json!({
                 "legal_name": "Northwind Traders Ltd",
                 "time_zone": "UTC",
                 "reminders": {"enabled": true, "steps": [
@@ -105,7 +107,7 @@ async fn a_month_of_daily_runs_sends_each_step_once(backend: Backend) {
                     {"days": 14, "late_fee": {"type": "amount", "value": 500}},
                     {"days": 30},
                 ]},
-            }),
+            })),
         )
         .await,
         StatusCode::OK,
@@ -343,7 +345,7 @@ async fn due_today_follows_the_company_time_zone_at_both_edges(backend: Backend)
     ok(
         app.put_settings(
             &admin,
-            json!({"time_zone": "Pacific/Honolulu", "reminders": only_due_date}),
+            with_seller(json!({"time_zone": "Pacific/Honolulu", "reminders": only_due_date})),
         )
         .await,
         StatusCode::OK,
@@ -363,7 +365,7 @@ async fn due_today_follows_the_company_time_zone_at_both_edges(backend: Backend)
     ok(
         app.put_settings(
             &admin,
-            json!({"time_zone": "Pacific/Fakaofo", "reminders": only_due_date}),
+            with_seller(json!({"time_zone": "Pacific/Fakaofo", "reminders": only_due_date})),
         )
         .await,
         StatusCode::OK,

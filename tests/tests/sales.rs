@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use erp_shared::auth::Role;
 use erp_shared::store::keys;
-use erp_tests::{Backend, Reply, StatusCode, TestApp, on_both_backends};
+use erp_tests::{Backend, Reply, StatusCode, TestApp, billing_address, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -42,11 +42,12 @@ struct Shop {
 async fn shop(backend: Backend, currency: &str) -> Shop {
     let app = TestApp::start(backend).await;
     let admin = app.admin_token().await;
+    app.seller_ready(&admin).await;
     let c = ok(
         app.post(
             "/api/v1/customers",
             Some(&admin),
-            json!({"name": "Acme Ltd", "currency": currency, "payment_terms_days": 14}),
+            json!({"name": "Acme Ltd", "currency": currency, "payment_terms_days": 14, "billing_address": billing_address()}),
         )
         .await,
         StatusCode::CREATED,

@@ -3,7 +3,7 @@
 // the charts (uPlot on a canvas) without a CSP violation, offers the same figures as a table,
 // and its figures link to the filtered lists. A viewer sees the dashboard too. Phone width.
 import { expect, test, type Page } from '@playwright/test';
-import { accountWithRole, apiCall, apiToken, base, expectAccessible, owner, screenshots, signIn } from './support';
+import { accountWithRole, apiCall, apiToken, base, expectAccessible, owner, screenshots, sellerReady, signIn } from './support';
 
 type Figures = { revenue_invoiced: number; cash_received: number; orders_created: number; from: string; to: string };
 type Summary = { current: Figures; previous: Figures; outstanding_receivables: number; overdue_receivables: number };
@@ -22,7 +22,12 @@ function watch(page: Page): string[] {
 const eur = (minor: number) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(minor / 100);
 
 async function sell(token: string, stamp: string) {
-  const customer = await apiCall<{ id: string; name: string }>('POST', '/api/v1/customers', token, { name: `Dashboard Traders ${stamp}`, currency: 'EUR' });
+  await sellerReady(token);
+  const customer = await apiCall<{ id: string; name: string }>('POST', '/api/v1/customers', token, {
+    name: `Dashboard Traders ${stamp}`,
+    currency: 'EUR',
+    billing_address: { line1: '9 Dock Road', city: 'Galway', postal_code: 'H91 A1', country: 'IE' },
+  });
   const product = await apiCall<{ id: string }>('POST', '/api/v1/products', token, {
     sku: `DASH-${stamp}`,
     name: `Dashboard Widget ${stamp}`,

@@ -4,13 +4,14 @@
 // the invoice is emailed; a credit note and a void on other invoices; a viewer sees it all
 // and can change nothing (at phone width).
 import { expect, test } from '@playwright/test';
-import { accountWithRole, address, apiCall, apiToken, emailsTo, expectAccessible, owner, screenshots, signIn } from './support';
+import { accountWithRole, address, apiCall, apiToken, emailsTo, expectAccessible, owner, screenshots, sellerReady, signIn } from './support';
 
 type Doc = { id: string; number: string | null; status: string; balance_due: number };
 
 
 /** A customer (with an email address) and a product, made by the owner. */
 async function masterData(token: string, stamp: string) {
+  await sellerReady(token);
   const email = address('billing');
   const customer = await apiCall<{ id: string; name: string }>('POST', '/api/v1/customers', token, {
     name: `Lighthouse Traders ${stamp}`,

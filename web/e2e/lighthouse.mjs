@@ -56,8 +56,21 @@ for (let i = 0; i < 60; i++) {
   await api('POST', '/api/v1/customers', access_token, {
     name: `Customer ${String(i).padStart(2, '0')} Ltd`,
     email: `billing${i}@customer${i}.example`,
+    billing_address: { line1: `${i + 1} Quay Street`, city: 'Dublin', postal_code: 'D02', country: 'IE' },
   });
 }
+// What an EN 16931 invoice needs of the seller: no invoice is issued without it.
+const settings = await fetch(`${base}/api/v1/settings/company`, { headers: { authorization: `Bearer ${access_token}` } });
+const put = await fetch(`${base}/api/v1/settings/company`, {
+  method: 'PUT',
+  headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json', 'if-match': settings.headers.get('etag') },
+  body: JSON.stringify({
+    legal_name: 'Harbour Lights Trading Ltd',
+    address: { line1: '1 Quay Street', city: 'Dublin', postal_code: 'D02', country: 'IE' },
+    tax_id: 'IE6388047V',
+  }),
+});
+if (!put.ok) throw new Error(`PUT settings: ${put.status} ${await put.text()}`);
 
 // An issued invoice with a payment, for the invoice page and the dashboard's figures.
 const customers = await api('GET', '/api/v1/customers?limit=1', access_token);

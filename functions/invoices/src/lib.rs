@@ -15,6 +15,7 @@ use erp_shared::domain::invoicing::{Applied, Edit, NewCredit};
 use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, InvoiceView};
 use erp_shared::domain::text;
+use erp_shared::einvoice::{Parts, Syntax};
 use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
@@ -57,6 +58,8 @@ pub fn routes() -> ApiRouter {
             credit_note,
         )
         .route(Method::GET, "/api/v1/invoices/{id}/pdf", READ, invoice_pdf)
+        .route(Method::GET, "/api/v1/invoices/{id}/ubl", READ, invoice_ubl)
+        .route(Method::GET, "/api/v1/invoices/{id}/cii", READ, invoice_cii)
         .route(
             Method::POST,
             "/api/v1/invoices/{id}/send",
@@ -82,6 +85,8 @@ pub fn routes() -> ApiRouter {
         void_invoice,
         credit_note,
         invoice_pdf,
+        invoice_ubl,
+        invoice_cii,
         send_invoice
     ),
     components(schemas(
@@ -154,6 +159,15 @@ pub struct CreateInvoice {
     /// `YYYY-MM-DD`; defaults to the issue date plus the customer's payment terms.
     #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<NaiveDate>,
+    /// The buyer's reference (EN 16931 BT-10, e.g. a Leitweg-ID); defaults to the customer's.
+    pub buyer_reference: Option<String>,
+    /// The buyer's purchase order number (BT-13).
+    pub purchase_order_reference: Option<String>,
+}
+
+/// A reference of the buyer's (at most 100 characters, one line); `None` when empty.
+fn reference(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
+    text::optional_text(v, 100, false).map_err(|e| Problem::field(field, e))
 }
 
 /// Create a draft invoice (no number yet).
@@ -170,9 +184,18 @@ async fn create_invoice(
         lines,
         notes,
         due_date,
+        buyer_reference,
+        purchase_order_reference,
     } = req;
+    let buyer_reference = reference("buyer_reference", buyer_reference.as_deref())?;
+    let purchase_order_reference = reference(
+        "purchase_order_reference",
+        purchase_order_reference.as_deref(),
+    )?;
     let start = sales::start_document(&state, &customer_id, &currency, &notes, &lines).await?;
-    let invoice = start.invoice(due_date);
+    let mut invoice = start.invoice(due_date);
+    invoice.buyer_reference = buyer_reference;
+    invoice.purchase_order_reference = purchase_order_reference;
     sales::check_size(&invoice)?;
     let changes = sales::created_changes(&invoice, invoice.lines.len());
     let ops = vec![
@@ -238,6 +261,14 @@ pub struct PatchInvoice {
     pub notes: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<NaiveDate>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "text::patch")]
+    #[schema(value_type = Option<String>)]
+    pub buyer_reference: text::Patch<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "text::patch")]
+    #[schema(value_type = Option<String>)]
+    pub purchase_order_reference: text::Patch<String>,
 }
 
 /// Edit a draft invoice. Issued invoices are immutable (use a credit note). Needs `If-Match`.
@@ -257,10 +288,17 @@ async fn patch_invoice(
     if_match.check(before.version)?;
     before.editable()?;
     let edit = DocumentEdit::parse(&state, before.currency, &req.notes, &req.lines).await?;
+    let patch = |field: &str, p: &text::Patch<String>| -> ApiResult<Option<Option<String>>> {
+        p.as_ref()
+            .map(|v| reference(field, v.as_deref()))
+            .transpose()
+    };
     let edit = Edit {
         notes: edit.notes,
         due_date: req.due_date,
         lines: edit.lines,
+        buyer_reference: patch("buyer_reference", &req.buyer_reference)?,
+        purchase_order_reference: patch("purchase_order_reference", &req.purchase_order_reference)?,
     };
     let mut applied = Applied {
         invoice: before.edited(edit),
@@ -289,11 +327,14 @@ pub struct IssueRequest {
 }
 
 /// Issue a draft: it gets the next gapless number of its year (`INV-2026-000123`) in the same
-/// transaction as the status change, so a failed issue consumes no number.
+/// transaction as the status change, so a failed issue consumes no number. An invoice is
+/// issued only as a valid EN 16931 e-invoice: the company needs its legal name, address and
+/// VAT id, the customer a billing address, and each VAT category what the standard asks.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/issue", tag = "invoices", params(("id" = String, Path)),
     request_body(content = Option<IssueRequest>), security(("bearer" = [])),
     responses((status = 200, body = InvoiceView, headers(("ETag" = String))), (status = 404, body = ProblemBody),
-              (status = 409, body = ProblemBody, description = "not a draft"), (status = 422, body = ProblemBody)))]
+              (status = 409, body = ProblemBody, description = "not a draft"),
+              (status = 422, body = ProblemBody, description = "a bad date, or an EN 16931 rule the invoice would break (`einvoice-incomplete`: each error names the rule and the field to fill in)")))]
 async fn issue_invoice(
     State(state): State<AppState>,
     actor: Actor,
@@ -378,6 +419,9 @@ async fn issue(
     };
     let (counter, last) = sales::last_number(&state.store, before.kind, issue_date.year()).await?;
     let issued = before.issue(issue_date, req.due_date, last)?;
+    Parts::load(&state.store, state.config.time_zone, &before)
+        .await?
+        .check(&issued.invoice)?;
     let extra = vec![sales::take_number_op(counter, last)];
     commit(state, actor, "invoice.issued", &before, issued, extra).await
 }
@@ -410,6 +454,9 @@ async fn credit_once(
         created_at: now_rfc3339(),
     })?;
     let note = &credited.made;
+    let mut parts = Parts::load(&state.store, state.config.time_zone, &before).await?;
+    parts.preceding = before.number.clone().zip(before.issue_date);
+    parts.check(note)?;
     let changes = sales::summarise_lines(audit::diff(None, Some(note)), 0, note.lines.len());
     let extra = vec![
         sales::take_number_op(counter, last),
@@ -448,6 +495,62 @@ async fn invoice_pdf(
         pdf,
     )
         .into_response())
+}
+
+/// The issued invoice or credit note as an EN 16931 e-invoice in `syntax`.
+async fn einvoice(
+    state: &AppState,
+    id: &str,
+    syntax: Syntax,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let invoice = load(state, id).await?;
+    if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+        return Err(Problem::conflict(
+            "invalid-status",
+            "Only issued invoices and credit notes have an e-invoice (not drafts or void invoices).",
+        ));
+    }
+    let parts = Parts::load(&state.store, state.config.time_zone, &invoice).await?;
+    let xml = parts.write(&invoice, syntax)?;
+    let number = invoice.number.as_deref().unwrap_or(&invoice.id);
+    let disposition = format!("attachment; filename=\"{}\"", syntax.file_name(number));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/xml; charset=utf-8".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
+/// The issued invoice or credit note as a UBL 2.1 e-invoice (EN 16931; Peppol BIS Billing
+/// 3.0 when the company chose it). 422 naming the EN 16931 rules it breaks when the company
+/// or the customer lacks what the standard needs (invoices issued before these rules).
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/ubl", tag = "invoices", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/xml", description = "UBL 2.1 Invoice or CreditNote"), (status = 404, body = ProblemBody),
+              (status = 409, body = ProblemBody, description = "draft or void"), (status = 422, body = ProblemBody, description = "an EN 16931 rule is not met")))]
+async fn invoice_ubl(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    einvoice(&state, &id, Syntax::Ubl).await
+}
+
+/// The issued invoice or credit note as a UN/CEFACT CII D16B e-invoice (EN 16931 profile,
+/// the XML of Factur-X). Errors as for the UBL.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/cii", tag = "invoices", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/xml", description = "CII CrossIndustryInvoice"), (status = 404, body = ProblemBody),
+              (status = 409, body = ProblemBody, description = "draft or void"), (status = 422, body = ProblemBody, description = "an EN 16931 rule is not met")))]
+async fn invoice_cii(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    einvoice(&state, &id, Syntax::Cii).await
 }
 
 #[derive(Deserialize, ToSchema, Default)]

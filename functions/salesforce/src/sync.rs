@@ -692,6 +692,9 @@ impl Ctx<'_> {
                 unit_price,
                 discount,
                 tax_rate: None,
+                vat_category: None,
+                vat_exemption_reason: None,
+                unit_code: None,
             });
         }
         // These field errors already name the Salesforce fields.

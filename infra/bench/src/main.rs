@@ -487,6 +487,27 @@ async fn customers() {
 }
 
 impl Bench {
+    /// Stores the seller data EN 16931 needs (legal name, address, VAT id): no invoice is
+    /// issued without it.
+    async fn seller_ready(&self) {
+        use erp_shared::domain::address::Address;
+        let mut settings = erp_shared::domain::company::CompanySettings::defaults(chrono_tz::UTC);
+        settings.legal_name = Some("Bench Trading Ltd".into());
+        settings.address = Some(Address {
+            line1: "1 Quay Street".into(),
+            line2: None,
+            city: "Dublin".into(),
+            region: None,
+            postal_code: "D02".into(),
+            country: "IE".into(),
+        });
+        settings.tax_id = Some("IE6388047V".into());
+        settings.version = 1;
+        let keep = erp_shared::domain::company::LogoChange::Keep;
+        let ops = erp_shared::settings::save_ops(0, &settings, &keep).expect("settings item");
+        self.store.transact(ops).await.expect("settings saved");
+    }
+
     /// Calls the API and returns the body, panicking unless the answer is a success.
     async fn ok(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
         let (status, reply) = self.call(method, path, Some(token), body).await;
@@ -506,10 +527,13 @@ const SALES_WRITES: usize = 300;
 
 /// A fresh bench in its own folder (`erp-bench-<name>-<pid>`), an admin token and one
 /// customer made from `body`: (folder, bench, token, customer id).
-async fn with_customer(name: &str, body: Value) -> (PathBuf, Bench, String, String) {
+async fn with_customer(name: &str, mut body: Value) -> (PathBuf, Bench, String, String) {
     let dir = std::env::temp_dir().join(format!("erp-bench-{name}-{}", std::process::id()));
     let bench = open_bench(&dir).await;
     let token = bench.admin_token().await;
+    bench.seller_ready().await;
+    body["billing_address"] =
+        json!({"line1": "1 Main Street", "city": "Dublin", "postal_code": "D01", "country": "IE"});
     let customer = bench
         .ok("POST", "/api/v1/customers", &token, Some(body))
         .await["id"]
@@ -952,6 +976,8 @@ fn invoice_of(order: &erp_shared::domain::sales::Order) -> erp_shared::domain::s
         amount_credited: 654_321,
         balance_due: order.totals.total - 777_777,
         paid_on: None,
+        buyer_reference: None,
+        purchase_order_reference: None,
         created_at: order.created_at.clone(),
         updated_at: order.updated_at.clone(),
         version: 1_000_000,

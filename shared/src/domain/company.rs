@@ -225,6 +225,10 @@ pub struct CompanySettings {
     /// during login.
     #[serde(default)]
     pub require_mfa_for_admins: bool,
+    /// What e-invoices (UBL, CII) need of the seller beyond the above; `tax_id` is the
+    /// seller's VAT identifier, with its country prefix.
+    #[serde(default)]
+    pub einvoicing: super::einvoice::SellerEInvoicing,
     pub updated_at: Option<String>,
     /// 0 until first saved.
     pub version: i64,
@@ -247,6 +251,7 @@ impl CompanySettings {
             reminders: ReminderSchedule::default(),
             logo: None,
             require_mfa_for_admins: false,
+            einvoicing: Default::default(),
             updated_at: None,
             version: 0,
         }
@@ -306,6 +311,8 @@ pub struct SettingsRequest {
     pub reminders: Option<ReminderSchedule>,
     /// Require a second factor from administrators (default `false`).
     pub require_mfa_for_admins: Option<bool>,
+    /// The seller's e-invoicing data; absent clears it (like every optional field).
+    pub einvoicing: Option<super::einvoice::SellerEInvoicing>,
     /// PNG or JPEG, base64 (optionally as a `data:image/...;base64,` URL), at most 256 KiB and
     /// 4096 x 4096 pixels. Stored downscaled to fit 640 x 240 pixels, re-encoded without
     /// metadata (EXIF, text chunks, ICC profiles).
@@ -404,6 +411,7 @@ impl SettingsRequest {
             )
             .flatten();
         let reminders = self.reminders.clone().unwrap_or_default().parse(&mut f);
+        let einvoicing = self.einvoicing.clone().unwrap_or_default().parse(&mut f);
         let logo = match &self.logo {
             None => LogoChange::Keep,
             Some(None) => LogoChange::Remove,
@@ -450,6 +458,7 @@ impl SettingsRequest {
                 reminders,
                 logo: logo_meta,
                 require_mfa_for_admins: self.require_mfa_for_admins.unwrap_or(false),
+                einvoicing,
                 updated_at: current.updated_at.clone(),
                 version: current.version,
             },

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::address::Address;
+use super::einvoice::ElectronicAddress;
 use super::text::{self, Patch, patch};
 use super::{Currency, Email};
 use crate::error::Fields;
@@ -50,6 +51,19 @@ pub struct Customer {
     pub notes: Option<String>,
     /// Ids of this customer in other systems, e.g. `{"salesforce": "001..."}`.
     pub external_ids: BTreeMap<String, String>,
+    /// Company registration number (EN 16931 BT-47).
+    #[serde(default)]
+    pub legal_registration_id: Option<String>,
+    /// The customer's Peppol participant id (BT-49).
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
+    /// The reference the customer asks to see on its invoices (BT-10; in Germany the
+    /// Leitweg-ID), unless the invoice gives its own.
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    /// Invoice emails also attach the UBL e-invoice.
+    #[serde(default)]
+    pub ubl_by_email: bool,
     pub status: RecordStatus,
     pub created_at: String,
     pub updated_at: String,
@@ -84,6 +98,16 @@ pub struct CustomerFields {
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
     pub external_ids: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    pub legal_registration_id: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<ElectronicAddress>)]
+    pub electronic_address: Patch<ElectronicAddress>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    pub buyer_reference: Patch<String>,
+    pub ubl_by_email: Option<bool>,
 }
 
 impl CustomerFields {
@@ -151,6 +175,30 @@ impl CustomerFields {
                 .check("notes", text::optional_text(n.as_deref(), 2000, true))
                 .flatten();
         }
+        if let Some(r) = &self.legal_registration_id {
+            c.legal_registration_id = f
+                .check(
+                    "legal_registration_id",
+                    text::optional_text(r.as_deref(), 100, false),
+                )
+                .flatten();
+        }
+        if let Some(a) = &self.electronic_address {
+            c.electronic_address = a
+                .as_ref()
+                .and_then(|a| ElectronicAddress::parse(a, "electronic_address", &mut f));
+        }
+        if let Some(r) = &self.buyer_reference {
+            c.buyer_reference = f
+                .check(
+                    "buyer_reference",
+                    text::optional_text(r.as_deref(), 100, false),
+                )
+                .flatten();
+        }
+        if let Some(u) = self.ubl_by_email {
+            c.ubl_by_email = u;
+        }
         if let Some(ids) = &self.external_ids {
             if let Some(ids) = f.check("external_ids", text::external_ids(ids)) {
                 c.external_ids = ids;
@@ -184,6 +232,10 @@ impl Customer {
             payment_terms_days: 30,
             notes: None,
             external_ids: BTreeMap::new(),
+            legal_registration_id: None,
+            electronic_address: None,
+            buyer_reference: None,
+            ubl_by_email: false,
             status: RecordStatus::Active,
             created_at: now.clone(),
             updated_at: now,

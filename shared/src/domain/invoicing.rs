@@ -84,6 +84,8 @@ pub struct Edit {
     pub notes: Option<Option<String>>,
     pub due_date: Option<NaiveDate>,
     pub lines: Option<Vec<Line>>,
+    pub buyer_reference: Option<Option<String>>,
+    pub purchase_order_reference: Option<Option<String>>,
 }
 
 /// A payment to apply: the request, with the id and time it is recorded under.
@@ -141,6 +143,8 @@ impl Invoice {
             amount_credited: 0,
             balance_due: t.total,
             paid_on: None,
+            buyer_reference: None,
+            purchase_order_reference: None,
             created_at: created_at.clone(),
             updated_at: created_at,
             version: 1,
@@ -164,6 +168,12 @@ impl Invoice {
         }
         if e.due_date.is_some() {
             after.due_date = e.due_date;
+        }
+        if let Some(r) = e.buyer_reference {
+            after.buyer_reference = r;
+        }
+        if let Some(r) = e.purchase_order_reference {
+            after.purchase_order_reference = r;
         }
         if let Some(lines) = e.lines {
             after.lines = lines;
@@ -345,6 +355,8 @@ impl Invoice {
             amount_credited: 0,
             balance_due: 0,
             paid_on: None,
+            buyer_reference: self.buyer_reference.clone(),
+            purchase_order_reference: self.purchase_order_reference.clone(),
             created_at: c.created_at.clone(),
             updated_at: c.created_at,
             version: 1,

@@ -4,6 +4,7 @@ pub mod address;
 pub mod company;
 pub mod currency;
 pub mod customer;
+pub mod einvoice;
 pub mod email;
 pub mod image;
 pub mod invoicing;

@@ -20,6 +20,15 @@
 //! from zero, the default) or half-even (banker's rounding). All intermediate products are
 //! exact `Decimal` values, so each step rounds exactly once.
 //!
+//! **The tax of a document is rounded per rate, not per line** ([`allocate_tax`]): the tax
+//! at each rate is `round(Σ net × tax_rate / 100)` over the document's lines at that rate,
+//! as EN 16931 defines it (BR-CO-17), and it is shared out to those lines, each getting its
+//! exact tax rounded down or up (the largest remainders up, earlier lines first on a tie).
+//! So every line's tax is within one minor unit of exact, the lines add up to the rate's
+//! tax, and many lines rounded the same way can no longer drift apart from the total
+//! (250 lines of 0.25 h at 73.33 at 20 % were 1.00 EUR apart). A one-line document is
+//! priced exactly as step 4 says.
+//!
 //! Document [`Totals`] are plain sums of the rounded line fields and are never re-rounded, so
 //! `subtotal − discount + tax = total` holds to the minor unit for every document, and a
 //! printed invoice always adds up line by line.
@@ -120,6 +129,17 @@ pub struct Line {
     pub tax: i64,
     /// net + tax
     pub total: i64,
+    /// EN 16931 VAT category; absent: `S` above 0 %, `Z` at 0 % (see
+    /// [`super::einvoice::category_of`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub vat_category: Option<super::einvoice::VatCategory>,
+    /// Why the line carries no VAT (exempt, reverse charge, …): a text or a VATEX code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_exemption_reason: Option<String>,
+    /// UN/ECE Recommendation 20 unit (`HUR`, `KGM`, …); absent: pieces (`C62`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_code: Option<String>,
 }
 
 /// Document totals: sums of the rounded lines.
@@ -247,7 +267,49 @@ pub fn price_line(input: LineInput, rounding: Rounding) -> Result<Line, LineErro
         net,
         tax,
         total,
+        vat_category: None,
+        vat_exemption_reason: None,
+        unit_code: None,
     })
+}
+
+/// Rounds the tax of `lines` per rate (see the module documentation): the tax at each rate
+/// is `round(Σ net × rate / 100)`, shared out to the lines at that rate. Changes only
+/// `tax` and `total`, each by at most one minor unit from the line's own rounding.
+pub fn allocate_tax(lines: &mut [Line], rounding: Rounding) -> Result<(), LineError> {
+    let mut rates: Vec<Decimal> = lines.iter().map(|l| l.tax_rate.normalize()).collect();
+    rates.sort();
+    rates.dedup();
+    for rate in rates {
+        let at: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].tax_rate.normalize() == rate)
+            .collect();
+        let mut exact_sum = Decimal::ZERO;
+        let mut floors = Vec::with_capacity(at.len());
+        for &i in &at {
+            let exact = Decimal::from(lines[i].net)
+                .checked_mul(rate)
+                .and_then(|p| p.checked_div(Decimal::ONE_HUNDRED))
+                .ok_or(LineError::Overflow)?;
+            exact_sum = exact_sum.checked_add(exact).ok_or(LineError::Overflow)?;
+            floors.push((i, exact.floor(), exact - exact.floor()));
+        }
+        let floor_sum: Decimal = floors.iter().map(|(_, f, _)| *f).sum();
+        let extra = (rounding.round(exact_sum) - floor_sum)
+            .to_usize()
+            .ok_or(LineError::Overflow)?;
+        let mut order: Vec<usize> = (0..floors.len()).collect();
+        // Largest remainder first; `sort_by` is stable, so earlier lines win ties.
+        order.sort_by(|a, b| floors[*b].2.cmp(&floors[*a].2));
+        let up: std::collections::BTreeSet<usize> = order.into_iter().take(extra).collect();
+        for (k, (i, floor, _)) in floors.iter().enumerate() {
+            let tax = floor.to_i64().ok_or(LineError::Overflow)? + i64::from(up.contains(&k));
+            let line = &mut lines[*i];
+            line.tax = tax;
+            line.total = line.net.checked_add(tax).ok_or(LineError::Overflow)?;
+        }
+    }
+    Ok(())
 }
 
 /// Sums of the rounded lines, or `None` if a sum does not fit in `i64`.
@@ -526,6 +588,40 @@ mod tests {
     }
 
     #[test]
+    fn document_tax_is_rounded_per_rate_and_shared_out() {
+        // 500 × (0.333 × 100 at 7.5 %): exact tax 2.475 per line. Line by line that is 2 each
+        // (1000); per rate it is round(1237.5) = 1238, with 238 lines at 3 and 262 at 2.
+        let mut lines: Vec<Line> = (0..500).map(|_| price("0.333", 100, None, "7.5")).collect();
+        allocate_tax(&mut lines, Rounding::HalfUp).unwrap();
+        let t = totals(&lines);
+        assert_eq!(t.tax, 1238);
+        assert_identity(&t);
+        assert_eq!(lines.iter().filter(|l| l.tax == 3).count(), 238);
+        assert!(lines[..238].iter().all(|l| l.tax == 3 && l.total == 36));
+        // Half-even rounds the midpoint 1237.5 to 1238 as well; 1236.5 would go to 1236.
+        let mut even: Vec<Line> = (0..500).map(|_| price("0.333", 100, None, "7.5")).collect();
+        allocate_tax(&mut even, Rounding::HalfEven).unwrap();
+        assert_eq!(totals(&even).tax, 1238);
+
+        // Three JPY lines of 104 at 10 %: 10 each line by line (30, 1.2 yen off), 31 per rate.
+        let mut jpy: Vec<Line> = (0..3).map(|_| price("1", 104, None, "10")).collect();
+        allocate_tax(&mut jpy, Rounding::HalfUp).unwrap();
+        assert_eq!(jpy.iter().map(|l| l.tax).collect::<Vec<_>>(), [11, 10, 10]);
+
+        // Rates are rounded apart; a line alone keeps its own rounding.
+        let mut mixed = vec![
+            price("1", 1005, None, "5.5"),
+            price("3", 1999, None, "20"),
+            price("1", 1005, None, "5.5"),
+        ];
+        let alone = mixed[1].clone();
+        allocate_tax(&mut mixed, Rounding::HalfUp).unwrap();
+        assert_eq!(mixed[1], alone);
+        // 2 × 55.275 = 110.55 → 111: 56 + 55.
+        assert_eq!((mixed[0].tax, mixed[2].tax), (56, 55));
+    }
+
+    #[test]
     fn mixed_document_totals() {
         let lines = vec![
             price("3", 1999, None, "20"),
@@ -784,6 +880,36 @@ mod tests {
             prop_assert_eq!(l.net, 0);
             prop_assert_eq!(l.tax, 0);
             prop_assert_eq!(l.total, 0);
+        }
+
+        /// Shared-out tax: each line within one minor unit of its exact tax, the lines at a
+        /// rate summing to that rate's rounded tax.
+        #[test]
+        fn shared_out_tax_adds_up_per_rate(
+            inputs in proptest::collection::vec(line_input(), 1..40),
+            rounding in rounding(),
+        ) {
+            let mut lines: Vec<Line> = inputs
+                .into_iter()
+                .filter_map(|i| price_line(i, rounding).ok())
+                .collect();
+            if allocate_tax(&mut lines, rounding).is_err() {
+                return Ok(());
+            }
+            let mut rates: Vec<Decimal> = lines.iter().map(|l| l.tax_rate).collect();
+            rates.sort();
+            rates.dedup();
+            for rate in rates {
+                let at: Vec<&Line> = lines.iter().filter(|l| l.tax_rate == rate).collect();
+                let exact: Decimal = at.iter().map(|l| Decimal::from(l.net) * rate / Decimal::ONE_HUNDRED).sum();
+                let sum: i64 = at.iter().map(|l| l.tax).sum();
+                prop_assert_eq!(Decimal::from(sum), rounding.round(exact));
+                for l in &at {
+                    let e = Decimal::from(l.net) * rate / Decimal::ONE_HUNDRED;
+                    prop_assert!((Decimal::from(l.tax) - e).abs() < Decimal::ONE);
+                    prop_assert_eq!(l.total, l.net + l.tax);
+                }
+            }
         }
 
         /// Half-up and half-even give grosses at most one minor unit apart.

@@ -186,6 +186,13 @@ pub struct Invoice {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub paid_on: Option<NaiveDate>,
+    /// The buyer's reference for the invoice (EN 16931 BT-10; in Germany the Leitweg-ID);
+    /// absent: the customer's.
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    /// The buyer's purchase order number (BT-13).
+    #[serde(default)]
+    pub purchase_order_reference: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,

@@ -616,6 +616,26 @@ export interface paths {
         patch: operations["patch_invoice"];
         trace?: never;
     };
+    "/api/v1/invoices/{id}/cii": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The issued invoice or credit note as a UN/CEFACT CII D16B e-invoice (EN 16931 profile,
+         *     the XML of Factur-X). Errors as for the UBL.
+         */
+        get: operations["invoice_cii"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}/credit-note": {
         parameters: {
             query?: never;
@@ -647,7 +667,9 @@ export interface paths {
         put?: never;
         /**
          * Issue a draft: it gets the next gapless number of its year (`INV-2026-000123`) in the same
-         *     transaction as the status change, so a failed issue consumes no number.
+         *     transaction as the status change, so a failed issue consumes no number. An invoice is
+         *     issued only as a valid EN 16931 e-invoice: the company needs its legal name, address and
+         *     VAT id, the customer a billing address, and each VAT category what the standard asks.
          */
         post: operations["issue_invoice"];
         delete?: never;
@@ -752,6 +774,27 @@ export interface paths {
          *     service fails it is retried, never lost.
          */
         post: operations["send_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/ubl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The issued invoice or credit note as a UBL 2.1 e-invoice (EN 16931; Peppol BIS Billing
+         *     3.0 when the company chose it). 422 naming the EN 16931 rules it breaks when the company
+         *     or the customer lacks what the standard needs (invoices issued before these rules).
+         */
+        get: operations["invoice_ubl"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1179,6 +1222,11 @@ export interface components {
             brand_colour: string;
             default_currency: string;
             /**
+             * @description What e-invoices (UBL, CII) need of the seller beyond the above; `tax_id` is the
+             *     seller's VAT identifier, with its country prefix.
+             */
+            einvoicing?: components["schemas"]["SellerEInvoicing"];
+            /**
              * @description Sender address of every email (must belong to the SES identity of the deployment);
              *     the deployment's `ERP_EMAIL_FROM` when unset.
              */
@@ -1206,6 +1254,8 @@ export interface components {
             version: number;
         };
         CreateInvoice: {
+            /** @description The buyer's reference (EN 16931 BT-10, e.g. a Leitweg-ID); defaults to the customer's. */
+            buyer_reference?: string | null;
             /** @description ISO 4217; defaults to the customer's currency. */
             currency?: string | null;
             customer_id: string;
@@ -1216,6 +1266,8 @@ export interface components {
             due_date?: string | null;
             lines: components["schemas"]["LineRequest"][];
             notes?: string | null;
+            /** @description The buyer's purchase order number (BT-13). */
+            purchase_order_reference?: string | null;
         };
         CreateOrder: {
             /** @description ISO 4217; defaults to the customer's currency. */
@@ -1235,15 +1287,23 @@ export interface components {
         /** @description A customer as stored and as the API shows it. */
         Customer: {
             billing_address?: null | components["schemas"]["Address"];
+            /**
+             * @description The reference the customer asks to see on its invoices (BT-10; in Germany the
+             *     Leitweg-ID), unless the invoice gives its own.
+             */
+            buyer_reference?: string | null;
             created_at: string;
             /** @description ISO 4217. */
             currency: string;
+            electronic_address?: null | components["schemas"]["ElectronicAddress"];
             email?: string | null;
             /** @description Ids of this customer in other systems, e.g. `{"salesforce": "001..."}`. */
             external_ids: {
                 [key: string]: string;
             };
             id: string;
+            /** @description Company registration number (EN 16931 BT-47). */
+            legal_registration_id?: string | null;
             name: string;
             notes?: string | null;
             /**
@@ -1255,6 +1315,8 @@ export interface components {
             shipping_address?: null | components["schemas"]["Address"];
             status: components["schemas"]["RecordStatus"];
             tax_id?: string | null;
+            /** @description Invoice emails also attach the UBL e-invoice. */
+            ubl_by_email?: boolean;
             updated_at: string;
             /** Format: int64 */
             version: number;
@@ -1265,11 +1327,14 @@ export interface components {
          */
         CustomerFields: {
             billing_address?: null | components["schemas"]["Address"];
+            buyer_reference?: string | null;
             currency?: string | null;
+            electronic_address?: null | components["schemas"]["ElectronicAddress"];
             email?: string | null;
             external_ids?: {
                 [key: string]: string;
             } | null;
+            legal_registration_id?: string | null;
             name?: string | null;
             notes?: string | null;
             /** Format: int64 */
@@ -1277,6 +1342,7 @@ export interface components {
             phone?: string | null;
             shipping_address?: null | components["schemas"]["Address"];
             tax_id?: string | null;
+            ubl_by_email?: boolean | null;
         };
         DisableRequest: components["schemas"]["SecondFactor"] & {
             password: string;
@@ -1291,6 +1357,15 @@ export interface components {
             type: "amount";
             /** Format: int64 */
             value: number;
+        };
+        /**
+         * @description An electronic address (EN 16931 BT-34 / BT-49): the Peppol participant id, as an
+         *     Electronic Address Scheme code (`0088` GLN, `9925` Belgian VAT, `0204` Leitweg-ID,
+         *     `EM` email, …) and the id in that scheme.
+         */
+        ElectronicAddress: {
+            id: string;
+            scheme: string;
         };
         EnableRequest: {
             /** @description The code the authenticator app shows for the new secret. */
@@ -1377,6 +1452,11 @@ export interface components {
              * @description total − paid − credited.
              */
             balance_due: number;
+            /**
+             * @description The buyer's reference for the invoice (EN 16931 BT-10; in Germany the Leitweg-ID);
+             *     absent: the customer's.
+             */
+            buyer_reference?: string | null;
             created_at: string;
             /** @description For a credit note: the invoice it credits. */
             credited_invoice_id?: string | null;
@@ -1411,6 +1491,8 @@ export interface components {
              * @description Days from issue to due date unless a due date is given.
              */
             payment_terms_days: number;
+            /** @description The buyer's purchase order number (BT-13). */
+            purchase_order_reference?: string | null;
             status: components["schemas"]["InvoiceStatus"];
             totals: components["schemas"]["Totals"];
             updated_at: string;
@@ -1524,11 +1606,20 @@ export interface components {
              * @description net + tax
              */
             total: number;
+            /** @description UN/ECE Recommendation 20 unit (`HUR`, `KGM`, …); absent: pieces (`C62`). */
+            unit_code?: string | null;
             /**
              * Format: int64
              * @description Minor units per unit.
              */
             unit_price: number;
+            /**
+             * @description EN 16931 VAT category; absent: `S` above 0 %, `Z` at 0 % (see
+             *     [`super::einvoice::category_of`]).
+             */
+            vat_category?: string | null;
+            /** @description Why the line carries no VAT (exempt, reverse charge, …): a text or a VATEX code. */
+            vat_exemption_reason?: string | null;
         };
         /**
          * @description A line as the client sends it: a product reference (price, description and tax default
@@ -1543,10 +1634,22 @@ export interface components {
             /** @description Percent; defaults to the product's rate (0 for free text). */
             tax_rate?: string | null;
             /**
+             * @description UN/ECE Recommendation 20 unit (`HUR`, `KGM`); defaults to the product's unit, else
+             *     pieces (`C62`).
+             */
+            unit_code?: string | null;
+            /**
              * Format: int64
              * @description Minor units; defaults to the product's price.
              */
             unit_price?: number | null;
+            /**
+             * @description EN 16931 VAT category (`S`, `Z`, `E`, `AE`, `K`, `G`, `O`); defaults to `S` above 0 %
+             *     and `Z` at 0 %. Every category but `S` has a rate of 0.
+             */
+            vat_category?: string | null;
+            /** @description Required for exempt lines (`E`): the legal reason, as a text or a VATEX code. */
+            vat_exemption_reason?: string | null;
         };
         /** @description A page of a list, as every list endpoint answers. */
         ListResponse_Activity: {
@@ -1586,15 +1689,23 @@ export interface components {
         ListResponse_Customer: {
             items: {
                 billing_address?: null | components["schemas"]["Address"];
+                /**
+                 * @description The reference the customer asks to see on its invoices (BT-10; in Germany the
+                 *     Leitweg-ID), unless the invoice gives its own.
+                 */
+                buyer_reference?: string | null;
                 created_at: string;
                 /** @description ISO 4217. */
                 currency: string;
+                electronic_address?: null | components["schemas"]["ElectronicAddress"];
                 email?: string | null;
                 /** @description Ids of this customer in other systems, e.g. `{"salesforce": "001..."}`. */
                 external_ids: {
                     [key: string]: string;
                 };
                 id: string;
+                /** @description Company registration number (EN 16931 BT-47). */
+                legal_registration_id?: string | null;
                 name: string;
                 notes?: string | null;
                 /**
@@ -1606,6 +1717,8 @@ export interface components {
                 shipping_address?: null | components["schemas"]["Address"];
                 status: components["schemas"]["RecordStatus"];
                 tax_id?: string | null;
+                /** @description Invoice emails also attach the UBL e-invoice. */
+                ubl_by_email?: boolean;
                 updated_at: string;
                 /** Format: int64 */
                 version: number;
@@ -1955,11 +2068,15 @@ export interface components {
             to: string;
         };
         PatchInvoice: {
+            /** @description `null` clears it. */
+            buyer_reference?: string | null;
             /** Format: date */
             due_date?: string | null;
             /** @description Replaces every line. */
             lines?: components["schemas"]["LineRequest"][] | null;
             notes?: string | null;
+            /** @description `null` clears it. */
+            purchase_order_reference?: string | null;
         };
         PatchOrder: {
             /** @description Replaces every line (drafts only). */
@@ -2056,6 +2173,11 @@ export interface components {
             unit?: string | null;
             unit_price?: null | components["schemas"]["MoneyInput"];
         };
+        /**
+         * @description Which specification the exports claim (BT-24).
+         * @enum {string}
+         */
+        Profile: "en16931" | "peppol_bis3";
         ReauthRequest: components["schemas"]["SecondFactor"] & {
             password: string;
         };
@@ -2125,6 +2247,21 @@ export interface components {
             /** @description One of the recovery codes (`xxxxx-xxxxx`); each works once. */
             recovery_code?: string | null;
         };
+        /** @description The seller's e-invoicing data (part of the company settings). */
+        SellerEInvoicing: {
+            /** @description BT-86. */
+            bic?: string | null;
+            contact_email?: string | null;
+            /** @description Seller contact (BT-41 to BT-43). */
+            contact_name?: string | null;
+            contact_phone?: string | null;
+            electronic_address?: null | components["schemas"]["ElectronicAddress"];
+            /** @description The account customers pay to (BT-84), written as a SEPA credit transfer. */
+            iban?: string | null;
+            /** @description Company registration number (BT-30), e.g. the trade register number or SIREN. */
+            legal_registration_id?: string | null;
+            profile?: components["schemas"]["Profile"];
+        };
         SendRequest: {
             /** @description Send to this address instead of the customer's email. */
             to?: string | null;
@@ -2164,6 +2301,7 @@ export interface components {
             bank_details?: string | null;
             brand_colour?: string | null;
             default_currency?: string | null;
+            einvoicing?: null | components["schemas"]["SellerEInvoicing"];
             email_from?: string | null;
             invoice_footer?: string | null;
             legal_name?: string | null;
@@ -5545,6 +5683,99 @@ export interface operations {
             };
         };
     };
+    invoice_cii: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CII CrossIndustryInvoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": unknown;
+                };
+            };
+            /** @description unreadable query string, body or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description the caller's role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description draft or void */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description an EN 16931 rule is not met */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description an internal failure (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     credit_note: {
         parameters: {
             query?: never;
@@ -5743,6 +5974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description a bad date, or an EN 16931 rule the invoice would break (`einvoice-incomplete`: each error names the rule and the field to fill in) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6307,6 +6539,99 @@ export interface operations {
                 };
             };
             /** @description no address */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description an internal failure (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    invoice_ubl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description UBL 2.1 Invoice or CreditNote */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": unknown;
+                };
+            };
+            /** @description unreadable query string, body or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description the caller's role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description draft or void */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description an EN 16931 rule is not met */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -67,8 +67,9 @@ export function useLineEditor(currency: string, initial: () => EditorLine[]): Li
           if (!p) return [];
           return [{ amounts: p.priced?.ok ? p.priced.amounts : null, rate: p.input?.tax_rate ?? '0' }];
         }),
+        rounding,
       ),
-    [state.lines, priced],
+    [state.lines, priced, rounding],
   );
   const collect = useCallback(() => {
     const lines: LineRequest[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { CASES, ROUNDINGS } from './cases';
-import { computeTotals, parseDec, priceLine, rateKey, roundDiv, type LineInput, type Rounding } from './totals';
+import { computeTotals, documentTotals, parseDec, priceLine, rateKey, roundDiv, type LineInput, type Rounding } from './totals';
 
 const line = (quantity: string, unit_price: number, tax_rate: string, discount: LineInput['discount'] = null): LineInput => ({
   quantity, unit_price, tax_rate, discount,
@@ -78,11 +78,20 @@ describe('priceLine mirrors money.rs', () => {
 });
 
 describe('document totals', () => {
-  it('sums rounded lines, not the exact amounts', () => {
+  it('sums rounded lines, and rounds the tax per rate (not line by line)', () => {
+    // 500 nets of 33 (0.333 × 100): exact tax 2.475 each, 1237.5 at the rate → 1238
+    // (line by line it would be 500 × 2 = 1000).
     const lines = Array.from({ length: 500 }, () => line('0.333', 100, '7.5'));
     const t = computeTotals(lines, 'half_up');
-    expect([t.subtotal, t.discount, t.tax, t.total]).toEqual([16500, 0, 1000, 17500]);
-    expect(t.byRate).toEqual([{ rate: '7.5', net: 16500, tax: 1000 }]);
+    expect([t.subtotal, t.discount, t.tax, t.total]).toEqual([16500, 0, 1238, 17738]);
+    expect(t.byRate).toEqual([{ rate: '7.5', net: 16500, tax: 1238 }]);
+    const jpy = computeTotals(Array.from({ length: 3 }, () => line('1', 104, '10')), 'half_up');
+    expect([jpy.tax, jpy.total]).toEqual([31, 343]);
+  });
+  it('sums the stored tax of lines the server priced', () => {
+    const stored = [{ amounts: { gross: 104, discount_amount: 0, net: 104, tax: 10, total: 114 }, rate: '10' }];
+    expect(documentTotals([...stored, ...stored]).tax).toBe(20);
+    expect(documentTotals([...stored, ...stored], 'half_up').tax).toBe(21);
   });
   it('groups tax by rate, ascending, "20.00" with "20"', () => {
     const t = computeTotals(

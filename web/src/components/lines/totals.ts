@@ -9,7 +9,9 @@
 //   total           = net + tax
 //
 // Each rounding is to the minor unit with the company's rule: half_up (midpoint away from
-// zero) or half_even (midpoint to the even neighbour). Totals are sums of the rounded lines.
+// zero) or half_even (midpoint to the even neighbour). A document's tax is rounded per rate,
+// round(Σ net × tax_rate / 100) over the lines at that rate (the server's `allocate_tax`
+// shares it out to the lines); the other totals are sums of the rounded lines.
 // Amounts are minor units whatever the currency (EUR 2 digits, JPY 0, KWD 3), so the
 // computation does not depend on the currency.
 
@@ -208,8 +210,15 @@ export interface DocumentTotals extends Totals {
   overflow: boolean;
 }
 
-/** Sums the lines (as the server's `totals`), with tax by rate. */
-export function documentTotals(lines: ReadonlyArray<{ amounts: LineAmounts | null; rate: string }>): DocumentTotals {
+/**
+ * Sums the lines (as the server's `totals`), with tax by rate. With `rounding`, lines just
+ * priced by `priceLine`: the tax at each rate is rounded from the rate's net, as the server
+ * does when it saves them. Without, lines as the server stored them: their tax is summed.
+ */
+export function documentTotals(
+  lines: ReadonlyArray<{ amounts: LineAmounts | null; rate: string }>,
+  rounding?: Rounding,
+): DocumentTotals {
   let subtotal = 0n;
   let discount = 0n;
   let tax = 0n;
@@ -232,6 +241,15 @@ export function documentTotals(lines: ReadonlyArray<{ amounts: LineAmounts | nul
     r.tax += BigInt(a.tax);
     rates.set(key, r);
   }
+  if (rounding) {
+    tax = 0n;
+    for (const [key, r] of rates) {
+      const rate = parseDec(key);
+      r.tax = rate ? roundDiv(r.net * rate.units, pow10(rate.scale) * 100n, rounding) : r.tax;
+      tax += r.tax;
+    }
+    total = subtotal - discount + tax;
+  }
   const overflow = [subtotal, discount, tax, total].some((v) => v > I64_MAX);
   const byRate = [...rates.entries()]
     .sort(([a], [b]) => Number(a) - Number(b))
@@ -246,5 +264,6 @@ export function computeTotals(inputs: ReadonlyArray<LineInput>, rounding: Roundi
       const p = priceLine(i, rounding);
       return { amounts: p.ok ? p.amounts : null, rate: i.tax_rate };
     }),
+    rounding,
   );
 }
