@@ -79,6 +79,60 @@ fn bounded(field: &str, v: Option<&str>, f: &mut Fields) -> Option<String> {
     Some(v.to_string())
 }
 
+/// What a read of the audit trail asks for, checked: one entity's history, or the activity
+/// feed (of one actor), within `from`..`to`.
+struct Filter {
+    entity: Option<(String, String)>,
+    actor_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl Filter {
+    fn parse(q: &AuditQuery) -> Result<Self, Problem> {
+        let mut f = Fields::new();
+        let entity_type = bounded("entity_type", q.entity_type.as_deref(), &mut f);
+        let entity_id = bounded("entity_id", q.entity_id.as_deref(), &mut f);
+        let actor_id = bounded("actor_id", q.actor_id.as_deref(), &mut f);
+        let from = bound("from", q.from.as_deref(), false, &mut f);
+        let to = bound("to", q.to.as_deref(), true, &mut f);
+        if entity_type.is_some() != entity_id.is_some() {
+            f.error("entity_id", "entity_type and entity_id go together");
+        }
+        f.finish()?;
+        Ok(Self {
+            entity: entity_type.zip(entity_id),
+            actor_id,
+            from,
+            to,
+        })
+    }
+
+    /// The query of the records (the entity's partition, or the actor's or the whole feed's
+    /// index) within the period, and the scope its cursors are bound to.
+    fn query(&self) -> (store::Query, String) {
+        let (query, scope) = match (&self.entity, &self.actor_id) {
+            (Some((t, id)), _) => (
+                store::Query::table(keys::audit_partition(t, id)),
+                format!("audit?entity={t}/{id}"),
+            ),
+            (_, Some(actor)) => (
+                store::Query::index(Index::Gsi2, keys::audit_by_actor(actor)),
+                format!("audit?actor={actor}"),
+            ),
+            _ => (
+                store::Query::index(Index::Gsi1, keys::AUDIT_FEED),
+                "audit?feed".to_string(),
+            ),
+        };
+        let from = self.from.as_deref().unwrap_or_default();
+        let to = self.to.as_deref().unwrap_or_default();
+        let until = self.to.as_deref().unwrap_or("9999");
+        let range = SkRange::Between(from.to_string(), format!("{until}~"));
+        (query.range(range), format!("{scope}&from={from}&to={to}"))
+    }
+}
+
 /// The audit trail, newest first: one entity's history (`entity_type` + `entity_id`), or the
 /// activity feed (`from`, `to`, `actor_id`).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
@@ -92,39 +146,7 @@ async fn list_audit(
         cursor: None,
     }
     .limit()?;
-    let mut f = Fields::new();
-    let entity_type = bounded("entity_type", q.entity_type.as_deref(), &mut f);
-    let entity_id = bounded("entity_id", q.entity_id.as_deref(), &mut f);
-    let actor_id = bounded("actor_id", q.actor_id.as_deref(), &mut f);
-    let from = bound("from", q.from.as_deref(), false, &mut f);
-    let to = bound("to", q.to.as_deref(), true, &mut f);
-    if entity_type.is_some() != entity_id.is_some() {
-        f.error("entity_id", "entity_type and entity_id go together");
-    }
-    f.finish()?;
-    let range = SkRange::Between(
-        from.clone().unwrap_or_default(),
-        format!("{}~", to.clone().unwrap_or_else(|| "9999".into())),
-    );
-    let (query, scope) = match (&entity_type, &entity_id, &actor_id) {
-        (Some(t), Some(id), _) => (
-            store::Query::table(keys::audit_partition(t, id)),
-            format!("audit?entity={t}/{id}"),
-        ),
-        (_, _, Some(actor)) => (
-            store::Query::index(Index::Gsi2, keys::audit_by_actor(actor)),
-            format!("audit?actor={actor}"),
-        ),
-        _ => (
-            store::Query::index(Index::Gsi1, keys::AUDIT_FEED),
-            "audit?feed".to_string(),
-        ),
-    };
-    let scope = format!(
-        "{scope}&from={}&to={}",
-        from.unwrap_or_default(),
-        to.unwrap_or_default()
-    );
+    let (query, scope) = Filter::parse(&q)?.query();
     let keys_ = state
         .tokens
         .secrets()
@@ -135,7 +157,7 @@ async fn list_audit(
     let cursor = codec.decode_opt(&scope, q.cursor.as_deref())?;
     let page = state
         .store
-        .query(query.range(range).backwards().limit(limit).after(cursor))
+        .query(query.backwards().limit(limit).after(cursor))
         .await?;
     let items = page
         .items

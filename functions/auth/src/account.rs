@@ -13,6 +13,19 @@ use crate::{mfa, my_sessions, password_change, reauth, sessions};
 const SIGNED_IN: Access = Access::Authenticated;
 
 pub fn routes() -> ApiRouter {
+    password_and_sessions()
+        .merge(two_factor())
+        .merge(second_step_of_login())
+        .route(
+            Method::POST,
+            "/api/v1/auth/reauth",
+            SIGNED_IN,
+            reauth::reauthenticate,
+        )
+}
+
+/// The caller's password and sessions.
+fn password_and_sessions() -> ApiRouter {
     ApiRouter::new()
         .route(
             Method::POST,
@@ -32,6 +45,11 @@ pub fn routes() -> ApiRouter {
             SIGNED_IN,
             my_sessions::end,
         )
+}
+
+/// The caller's two-factor sign-in: status, setup, turning it on and off, recovery codes.
+fn two_factor() -> ApiRouter {
+    ApiRouter::new()
         .route(Method::GET, "/api/v1/auth/mfa", SIGNED_IN, mfa::status)
         .route(
             Method::POST,
@@ -57,6 +75,12 @@ pub fn routes() -> ApiRouter {
             SIGNED_IN,
             mfa::renew_recovery_codes,
         )
+}
+
+/// The second step of a login that needs a second factor (public: the challenge of the
+/// password step authenticates it).
+fn second_step_of_login() -> ApiRouter {
+    ApiRouter::new()
         .route(
             Method::POST,
             "/api/v1/auth/login/mfa",
@@ -68,12 +92,6 @@ pub fn routes() -> ApiRouter {
             "/api/v1/auth/login/mfa/setup",
             Access::Public,
             mfa::setup_at_login,
-        )
-        .route(
-            Method::POST,
-            "/api/v1/auth/reauth",
-            SIGNED_IN,
-            reauth::reauthenticate,
         )
 }
 

@@ -6,9 +6,10 @@
 use axum::http::StatusCode;
 use chrono::Utc;
 
+use erp_shared::accounts;
 use erp_shared::audit::{self, Actor};
-use erp_shared::auth::password;
-use erp_shared::domain::User;
+use erp_shared::auth::{Principal, password};
+use erp_shared::domain::{Email, User, UserStatus};
 use erp_shared::error::Problem;
 use erp_shared::login_throttle::{self, Verdict};
 use erp_shared::state::AppState;
@@ -103,5 +104,85 @@ pub async fn check_password(
     } else {
         record_failure(state, actor, user, failed_action).await?;
         Err(wrong_password())
+    }
+}
+
+/// The signed-in caller's account, while it is active.
+pub async fn active_user(state: &AppState, principal: &Principal) -> Result<User, Problem> {
+    accounts::get_user(&state.store, &principal.user_id)
+        .await?
+        .filter(|u| u.status == UserStatus::Active)
+        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))
+}
+
+/// The account of this email and password (the password step of login). Throttled before
+/// the password is checked, so concurrent guesses each take a token; a wrong email costs
+/// the same hashing as a wrong password, and a failure is audited.
+pub async fn password_login(
+    state: &AppState,
+    actor: &Actor,
+    email: &str,
+    given: String,
+) -> Result<User, Problem> {
+    let Ok(email) = Email::parse(email) else {
+        password::verify_async(given, None).await;
+        return Err(Problem::invalid_credentials());
+    };
+    throttle(state, email.as_str(), actor).await?;
+    let user = accounts::find_by_email(&state.store, &email).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !password::verify_async(given, stored).await {
+        record_failed_login(state, actor, user.as_ref(), &email).await?;
+        return Err(Problem::invalid_credentials());
+    }
+    // A password only verifies against a stored user.
+    user.ok_or_else(Problem::invalid_credentials)
+}
+
+/// Audits a failed login against the account, or the address when there is none.
+async fn record_failed_login(
+    state: &AppState,
+    actor: &Actor,
+    user: Option<&User>,
+    email: &Email,
+) -> Result<(), Problem> {
+    let (entity_type, entity_id) = match user {
+        Some(u) => ("user", u.id.clone()),
+        None => ("login", email.to_string()),
+    };
+    state
+        .store
+        .transact(vec![audit::record(
+            actor,
+            "user.login_failed",
+            entity_type,
+            &entity_id,
+            Vec::new(),
+        )?])
+        .await?;
+    Ok(())
+}
+
+/// Refuses a sign-in to an account that is not active, saying why.
+pub fn may_sign_in(user: &User) -> Result<(), Problem> {
+    let (kind, detail) = match user.status {
+        UserStatus::Active => return Ok(()),
+        UserStatus::Pending => (
+            "account-pending",
+            "The account is waiting for an administrator's approval.",
+        ),
+        UserStatus::Rejected => ("account-rejected", "The registration was rejected."),
+        UserStatus::Deactivated | UserStatus::Invited => {
+            ("account-deactivated", "The account is deactivated.")
+        }
+    };
+    Err(Problem::forbidden(kind, detail))
+}
+
+/// Refuses a weak new password (as the field `field`).
+pub fn strong_password(field: &str, given: &str, email: &Email) -> Result<(), Problem> {
+    match password::weakness(given, Some(email.as_str())) {
+        Some(w) => Err(Problem::field(field, w)),
+        None => Ok(()),
     }
 }

@@ -23,9 +23,9 @@ use erp_shared::auth::token::ACCESS_TTL_SECS;
 use erp_shared::auth::{Access, Permission, Principal, password};
 use erp_shared::config::RegistrationMode;
 use erp_shared::domain::user::parse_name;
-use erp_shared::domain::{Email, UserStatus};
+use erp_shared::domain::{Email, User, UserStatus};
 use erp_shared::email::{outbox, templates};
-use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
+use erp_shared::error::{ApiResult, FieldError, Fields, Problem, ProblemBody};
 use erp_shared::http::{ApiRouter, Json};
 use erp_shared::login_throttle;
 use erp_shared::state::AppState;
@@ -119,15 +119,6 @@ pub struct Accepted {
     pub detail: &'static str,
 }
 
-fn validate(errors: &mut Vec<FieldError>, field: &str, r: Result<(), String>) {
-    if let Err(message) = r {
-        errors.push(FieldError {
-            field: field.into(),
-            message,
-        });
-    }
-}
-
 /// Register an account. A link to confirm the address is emailed; once confirmed, the account
 /// stays `pending` until an admin approves it and assigns a role. The body cannot choose a
 /// role, and the answer is the same whether or not the address has an account.
@@ -146,28 +137,46 @@ async fn register(
             "Registration is by invitation only.",
         ));
     }
-    let mut errors = Vec::new();
-    let email = Email::parse(&req.email);
-    validate(
-        &mut errors,
-        "email",
-        email.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-    );
-    let name = parse_name(&req.name);
-    validate(
-        &mut errors,
-        "name",
-        name.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-    );
-    let (Ok(email), Ok(name)) = (email, name) else {
-        return Err(Problem::validation(errors));
-    };
+    let (email, name) = registration_fields(&req)?;
     emails_allowed(&state, &actor).await?;
     // No claim on the address until its owner confirms it: the registration holds no email
     // guard, so it cannot block the real owner or an invitation, and it expires. The
     // password is chosen with the emailed link, so whoever registered someone else's
     // address learns nothing that would let them in.
     let registration = accounts::Registration::new(email, name);
+    let (ops, outbox_id) = registration_ops(&state, &registration).await?;
+    match state.store.transact(ops).await {
+        Ok(()) => {
+            tracing::info!(registration_id = %registration.id, "registration waiting for its address to be confirmed");
+            state.deliver_now(&[outbox_id]).await;
+        }
+        // A confirmation went to this address a moment ago: that link still works.
+        Err(e) if e.failed_op(0) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(accepted(
+        "verification-sent",
+        "Check your inbox: confirm the address with the link we sent, then an administrator will review the registration.",
+    ))
+}
+
+/// The address and name of a registration, or every field error.
+fn registration_fields(req: &RegisterRequest) -> Result<(Email, String), Problem> {
+    let mut f = Fields::new();
+    let email = f.check("email", Email::parse(&req.email));
+    let name = f.check("name", parse_name(&req.name));
+    f.finish()?;
+    email
+        .zip(name)
+        .ok_or_else(|| Problem::internal("checked fields missing"))
+}
+
+/// The writes of a registration: the address's email cooldown (op 0), the registration and
+/// its confirmation email; and the email's outbox id.
+async fn registration_ops(
+    state: &AppState,
+    registration: &accounts::Registration,
+) -> ApiResult<(Vec<WriteOp>, String)> {
     let message = templates::verify_email(
         &state.brand().await?,
         registration.email.as_str(),
@@ -182,23 +191,12 @@ async fn register(
         registration.put_op()?,
         outbox_op,
     ];
-    match state.store.transact(ops).await {
-        Ok(()) => {
-            tracing::info!(registration_id = %registration.id, "registration waiting for its address to be confirmed");
-            state.deliver_now(&[outbox_id]).await;
-        }
-        // A confirmation went to this address a moment ago: that link still works.
-        Err(e) if e.failed_op(0) => {}
-        Err(e) => return Err(e.into()),
-    }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            status: "verification-sent",
-            detail: "Check your inbox: confirm the address with the link we sent, then an administrator will review the registration.",
-        }),
-    )
-        .into_response())
+    Ok((ops, outbox_id))
+}
+
+/// A 202: what was accepted, and what happens next.
+fn accepted(status: &'static str, detail: &'static str) -> Response {
+    (StatusCode::ACCEPTED, Json(Accepted { status, detail })).into_response()
 }
 
 /// Refuses a request that would email an address of the client's choosing when this client
@@ -235,22 +233,14 @@ async fn verify_registration(
     actor: Actor,
     Json(req): Json<VerifyRequest>,
 ) -> ApiResult<Json<Accepted>> {
-    let invalid = || {
-        Problem::bad_request(
-            "invalid-token",
-            "The link is invalid, expired or already used.",
-        )
-    };
     let (token_hash, token) = accounts::find_token(&state.store, &req.token)
         .await?
         .filter(|(_, t)| t.purpose == TokenPurpose::VerifyEmail)
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_link)?;
     let registration = accounts::get_registration(&state.store, &token.subject)
         .await?
-        .ok_or_else(invalid)?;
-    if let Some(w) = password::weakness(&req.password, Some(registration.email.as_str())) {
-        return Err(Problem::field("password", w));
-    }
+        .ok_or_else(invalid_link)?;
+    credentials::strong_password("password", &req.password, &registration.email)?;
     let hash = password::hash_async(req.password).await;
     let user = accounts::new_user(
         registration.email,
@@ -259,26 +249,10 @@ async fn verify_registration(
         UserStatus::Pending,
         Some(hash),
     );
-    let mut ops = accounts::create_user_ops(&user)?;
-    let token_op = ops.len();
-    ops.push(WriteOp::Delete {
-        key: keys::reset_token(&token_hash),
-        condition: Some(Condition::Exists),
-    });
-    ops.push(WriteOp::Delete {
-        key: keys::registration(&registration.id),
-        condition: None,
-    });
-    ops.push(audit::record(
-        &actor,
-        "user.registered",
-        "user",
-        &user.id,
-        audit::diff(None, Some(&user)),
-    )?);
+    let (ops, token_op) = confirmation_ops(&actor, &user, &token_hash, &registration.id)?;
     match state.store.transact(ops).await {
         Ok(()) => tracing::info!(user_id = %user.id, "registration confirmed, pending approval"),
-        Err(e) if e.failed_op(token_op) => return Err(invalid()),
+        Err(e) if e.failed_op(token_op) => return Err(invalid_link()),
         // The mailbox's owner has an account already (invited, or registered before).
         Err(e) if e.failed_op(accounts::EMAIL_GUARD_OP) => {
             return Err(Problem::conflict(
@@ -292,6 +266,46 @@ async fn verify_registration(
         status: "pending",
         detail: "Address confirmed. An administrator will review the registration.",
     }))
+}
+
+/// The answer to an emailed link (confirmation, reset, invitation) that does not work.
+fn invalid_link() -> Problem {
+    Problem::bad_request(
+        "invalid-token",
+        "The link is invalid, expired or already used.",
+    )
+}
+
+/// The write that uses up an emailed link (it fails when the link was used meanwhile).
+fn use_link_op(token_hash: &str) -> WriteOp {
+    WriteOp::Delete {
+        key: keys::reset_token(token_hash),
+        condition: Some(Condition::Exists),
+    }
+}
+
+/// The writes that turn a confirmed registration into a pending account: the user and its
+/// email guard, the link used up (its index answered), the registration gone, the audit
+/// record.
+fn confirmation_ops(
+    actor: &Actor,
+    user: &User,
+    token_hash: &str,
+    registration_id: &str,
+) -> ApiResult<(Vec<WriteOp>, usize)> {
+    let mut ops = accounts::create_user_ops(user)?;
+    let token_op = ops.len();
+    let registration = keys::registration(registration_id);
+    let changes = audit::diff(None, Some(user));
+    ops.extend([
+        use_link_op(token_hash),
+        WriteOp::Delete {
+            key: registration,
+            condition: None,
+        },
+        audit::record(actor, "user.registered", "user", &user.id, changes)?,
+    ]);
+    Ok((ops, token_op))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -323,87 +337,30 @@ async fn login(
     cookie: browser::RefreshCookie,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let Ok(email) = Email::parse(&req.email) else {
-        password::verify_async(req.password, None).await;
-        return Err(Problem::invalid_credentials());
-    };
-    // Counted before the password is checked: concurrent guesses each take a token.
-    credentials::throttle(&state, email.as_str(), &actor).await?;
-    let user = accounts::find_by_email(&state.store, &email).await?;
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let password_ok = password::verify_async(req.password, stored).await;
-    if !password_ok {
-        // The subject of a failed login: the account, or the address when there is none.
-        let (entity_type, entity_id) = match &user {
-            Some(u) => ("user", u.id.clone()),
-            None => ("login", email.to_string()),
-        };
-        state
-            .store
-            .transact(vec![audit::record(
-                &actor,
-                "user.login_failed",
-                entity_type,
-                &entity_id,
-                Vec::new(),
-            )?])
-            .await?;
-        return Err(Problem::invalid_credentials());
-    }
-    // A password only verifies against a stored user.
-    let user = user.ok_or_else(Problem::invalid_credentials)?;
-    match user.status {
-        UserStatus::Active => {}
-        UserStatus::Pending => {
-            return Err(Problem::forbidden(
-                "account-pending",
-                "The account is waiting for an administrator's approval.",
-            ));
-        }
-        UserStatus::Rejected => {
-            return Err(Problem::forbidden(
-                "account-rejected",
-                "The registration was rejected.",
-            ));
-        }
-        UserStatus::Deactivated | UserStatus::Invited => {
-            return Err(Problem::forbidden(
-                "account-deactivated",
-                "The account is deactivated.",
-            ));
-        }
-    }
+    let user = credentials::password_login(&state, &actor, &req.email, req.password).await?;
+    credentials::may_sign_in(&user)?;
     // With two-factor sign-in on (or required of an admin), a challenge instead of tokens.
     if let Some(challenge) = mfa::second_step(&state, &user).await? {
         return Ok(Json(mfa::LoginAnswer::SecondFactor(challenge)).into_response());
     }
-    let (refresh_token, session_op) = sessions::start(&user, &client)?;
-    let mut ops = vec![
-        session_op,
-        audit::record(
-            &actor.as_user(&user.id, user.role),
-            "user.login",
-            "user",
-            &user.id,
-            Vec::new(),
-        )?,
-    ];
-    ops.extend(credentials::success_ops(&user, &actor));
+    let (refresh_token, ops) = sessions::sign_in_ops(&actor, &client, &user)?;
     state.store.transact(ops).await?;
-    let access_token = sessions::access_token(&state, &user).await?;
+    let (delivery, body) = TokenResponse::issue(&state, &user, &cookie, refresh_token).await?;
     tracing::info!(user_id = %user.id, "login");
-    let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
     Ok(delivery.respond(Json(mfa::LoginAnswer::Tokens(body))))
 }
 
 impl TokenResponse {
-    /// The tokens of a sign-in, and where the refresh token goes: in the body, or in the
-    /// session cookie when the client asked for it (`browser::Delivery::respond` sets it).
-    pub(crate) fn deliver(
+    /// The tokens of a session just written: a new access token, and the refresh token in
+    /// the body or, when the client asked for it, in the session cookie
+    /// (`browser::Delivery::respond` sets it).
+    pub(crate) async fn issue(
+        state: &AppState,
+        user: &User,
         cookie: &browser::RefreshCookie,
-        access_token: String,
         refresh_token: String,
-    ) -> (browser::Delivery, TokenResponse) {
+    ) -> ApiResult<(browser::Delivery, TokenResponse)> {
+        let access_token = sessions::access_token(state, user).await?;
         let delivery = cookie.deliver(refresh_token);
         let body = TokenResponse {
             access_token,
@@ -411,7 +368,7 @@ impl TokenResponse {
             token_type: "Bearer",
             expires_in: ACCESS_TTL_SECS,
         };
-        (delivery, body)
+        Ok((delivery, body))
     }
 }
 
@@ -436,8 +393,7 @@ async fn refresh(
 ) -> ApiResult<Response> {
     let presented = cookie.presented(req.refresh_token)?;
     let (user, refresh_token) = sessions::rotate(&state.store, &presented).await?;
-    let access_token = sessions::access_token(&state, &user).await?;
-    let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
+    let (delivery, body) = TokenResponse::issue(&state, &user, &cookie, refresh_token).await?;
     Ok(delivery.respond(Json(body)))
 }
 
@@ -498,10 +454,7 @@ pub struct MeCompany {
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = ProblemBody)))]
 async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<MeResponse>> {
-    let user = accounts::get_user(&state.store, &principal.user_id)
-        .await?
-        .filter(|u| u.status == UserStatus::Active)
-        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))?;
+    let user = credentials::active_user(&state, &principal).await?;
     let role = user.role.unwrap_or(principal.role);
     let company = state.company().await?;
     Ok(Json(MeResponse {
@@ -534,14 +487,10 @@ async fn reset_request(
     actor: Actor,
     Json(req): Json<ResetRequest>,
 ) -> ApiResult<Response> {
-    let accepted = (
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            status: "accepted",
-            detail: "If the address has an account, a reset link is on its way.",
-        }),
-    )
-        .into_response();
+    let accepted = accepted(
+        "accepted",
+        "If the address has an account, a reset link is on its way.",
+    );
     emails_allowed(&state, &actor).await?;
     let Ok(email) = Email::parse(&req.email) else {
         return Ok(accepted);
@@ -594,60 +543,62 @@ async fn reset_confirm(
     actor: Actor,
     Json(req): Json<ResetConfirm>,
 ) -> ApiResult<StatusCode> {
-    let invalid = || {
-        Problem::bad_request(
-            "invalid-token",
-            "The link is invalid, expired or already used.",
-        )
-    };
     let (hash, token) = accounts::find_token(&state.store, &req.token)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_link)?;
     let before = accounts::get_user(&state.store, &token.subject)
         .await?
-        .ok_or_else(invalid)?;
-    let allowed = match token.purpose {
-        TokenPurpose::PasswordReset => before.status == UserStatus::Active,
-        TokenPurpose::Invite => before.status == UserStatus::Invited,
-        TokenPurpose::VerifyEmail => false,
-    };
-    if !allowed {
-        return Err(invalid());
-    }
-    if let Some(w) = password::weakness(&req.new_password, Some(before.email.as_str())) {
-        return Err(Problem::field("new_password", w));
-    }
-    let mut after = before.clone();
-    after.password_hash = Some(password::hash_async(req.new_password).await);
-    after.session_epoch += 1;
+        .filter(|u| link_fits(token.purpose, u.status))
+        .ok_or_else(invalid_link)?;
+    credentials::strong_password("new_password", &req.new_password, &before.email)?;
+    let mut after = before.with_password(password::hash_async(req.new_password).await);
     after.status = UserStatus::Active;
-    let mut ops = accounts::save_user_ops(&before, &mut after)?;
-    ops.push(WriteOp::Delete {
-        key: keys::reset_token(&hash),
-        condition: Some(Condition::Exists),
-    });
-    ops.push(WriteOp::Delete {
-        key: keys::login_lock(before.email.as_str()),
-        condition: None,
-    });
-    let token_op = ops.len() - 2;
-    let action = match token.purpose {
-        TokenPurpose::Invite => "user.invite_accepted",
-        _ => "user.password_reset",
-    };
-    let actor = actor.as_user(&before.id, before.role);
-    ops.push(audit::record(
-        &actor,
-        action,
-        "user",
-        &before.id,
-        audit::diff(Some(&before), Some(&after)),
-    )?);
+    let (ops, token_op) = password_set_ops(&actor, &before, &mut after, &hash, token.purpose)?;
     match state.store.transact(ops).await {
         Ok(()) => {}
-        Err(e) if e.failed_op(token_op) => return Err(invalid()),
+        Err(e) if e.failed_op(token_op) => return Err(invalid_link()),
         Err(e) => return Err(accounts::save_user_error(e)),
     }
     tracing::info!(user_id = %after.id, purpose = ?token.purpose, "password set with emailed token");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether an emailed link of this purpose sets the password of an account in this status:
+/// a reset link an active account's, an invitation an invited one's.
+fn link_fits(purpose: TokenPurpose, status: UserStatus) -> bool {
+    match purpose {
+        TokenPurpose::PasswordReset => status == UserStatus::Active,
+        TokenPurpose::Invite => status == UserStatus::Invited,
+        TokenPurpose::VerifyEmail => false,
+    }
+}
+
+/// The writes that set a password with an emailed link: the user, the link used up (its
+/// index answered), the account's login lock lifted and the audit record.
+fn password_set_ops(
+    actor: &Actor,
+    before: &User,
+    after: &mut User,
+    token_hash: &str,
+    purpose: TokenPurpose,
+) -> ApiResult<(Vec<WriteOp>, usize)> {
+    let mut ops = accounts::save_user_ops(before, after)?;
+    let token_op = ops.len();
+    ops.push(use_link_op(token_hash));
+    ops.push(WriteOp::Delete {
+        key: keys::login_lock(before.email.as_str()),
+        condition: None,
+    });
+    let action = match purpose {
+        TokenPurpose::Invite => "user.invite_accepted",
+        _ => "user.password_reset",
+    };
+    ops.push(audit::record(
+        &actor.as_user(&before.id, before.role),
+        action,
+        "user",
+        &before.id,
+        audit::diff(Some(before), Some(&*after)),
+    )?);
+    Ok((ops, token_op))
 }

@@ -231,13 +231,6 @@ pub(crate) async fn required_for(state: &AppState, user: &User) -> Result<bool, 
     Ok(user.role == Some(Role::Admin) && state.company().await?.require_mfa_for_admins)
 }
 
-async fn active_user(state: &AppState, principal: &Principal) -> Result<User, Problem> {
-    accounts::get_user(&state.store, &principal.user_id)
-        .await?
-        .filter(|u| u.status == UserStatus::Active)
-        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))
-}
-
 fn already_enabled() -> Problem {
     Problem::conflict(
         "mfa-already-enabled",
@@ -254,6 +247,24 @@ fn concurrent() -> Problem {
         "concurrent-update",
         "The two-factor settings changed at the same time; retry.",
     )
+}
+
+/// Writes a change of the two-factor settings; a failed condition means they changed
+/// meanwhile.
+async fn write(state: &AppState, ops: Vec<WriteOp>) -> Result<(), Problem> {
+    match state.store.transact(ops).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_condition() => Err(concurrent()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The record of a user with two-factor sign-in on.
+async fn enabled_record(state: &AppState, user: &User) -> Result<MfaRecord, Problem> {
+    load(&state.store, &user.id)
+        .await?
+        .filter(|r| r.enabled && user.mfa_enabled)
+        .ok_or_else(not_enabled)
 }
 
 /// Whether the caller has two-factor sign-in on.
@@ -275,7 +286,7 @@ pub(crate) async fn status(
     State(state): State<AppState>,
     principal: Principal,
 ) -> ApiResult<Json<MfaStatus>> {
-    let user = active_user(&state, &principal).await?;
+    let user = credentials::active_user(&state, &principal).await?;
     let rec = load(&state.store, &user.id).await?;
     let enabled = user.mfa_enabled && rec.as_ref().is_some_and(|r| r.enabled);
     Ok(Json(MfaStatus {
@@ -317,11 +328,8 @@ async fn start_setup(
         &user.id,
         Vec::new(),
     )?;
-    match state.store.transact(vec![op, audit_op]).await {
-        Ok(()) => Ok(Json(answer)),
-        Err(e) if e.is_condition() => Err(concurrent()),
-        Err(e) => Err(e.into()),
-    }
+    write(state, vec![op, audit_op]).await?;
+    Ok(Json(answer))
 }
 
 async fn begin_setup(
@@ -369,7 +377,7 @@ pub(crate) async fn setup(
     actor: Actor,
     principal: Principal,
 ) -> ApiResult<Json<MfaSetup>> {
-    let user = active_user(&state, &principal).await?;
+    let user = credentials::active_user(&state, &principal).await?;
     let rec = load(&state.store, &user.id).await?;
     if user.mfa_enabled || rec.as_ref().is_some_and(|r| r.enabled) {
         return Err(already_enabled());
@@ -390,34 +398,31 @@ pub struct RecoveryCodes {
     pub recovery_codes: Vec<String>,
 }
 
-/// The writes that turn two-factor sign-in on: the user's flag, the record, the audit
-/// record and the email. Answers them with the outbox id.
-fn enable_ops(
+/// The writes that turn two-factor sign-in on or off: `record_op` (the record's write or
+/// deletion, version-checked) first, then the user's flag, the audit record and the email
+/// telling the user. Answers them with the email's outbox id.
+fn switch_ops(
     actor: &Actor,
     brand: &templates::Brand,
     before: &User,
-    rec: &MfaRecord,
-    mut after_rec: MfaRecord,
+    record_op: WriteOp,
+    enabled: bool,
 ) -> Result<(Vec<WriteOp>, String), Problem> {
     let mut after = before.clone();
-    after.mfa_enabled = true;
-    let mut ops = accounts::save_user_ops(before, &mut after)?;
-    ops.push(save_op(&mut after_rec, Some(rec.version))?);
-    ops.push(audit::record(
-        &actor.as_user(&before.id, before.role),
-        "user.mfa_enabled",
-        "user",
-        &before.id,
-        audit::diff(Some(before), Some(&after)),
-    )?);
-    let message = templates::mfa_changed(
-        brand,
-        before.email.as_str(),
-        &before.name,
-        true,
-        &accounts::now_rfc3339(),
-    );
-    let (outbox_id, outbox_op) = outbox::enqueue("mfa_enabled", message)?;
+    after.mfa_enabled = enabled;
+    let mut ops = vec![record_op];
+    ops.extend(accounts::save_user_ops(before, &mut after)?);
+    let (action, kind) = if enabled {
+        ("user.mfa_enabled", "mfa_enabled")
+    } else {
+        ("user.mfa_disabled", "mfa_disabled")
+    };
+    let changes = audit::diff(Some(before), Some(&after));
+    ops.push(audit::record(actor, action, "user", &before.id, changes)?);
+    let email = before.email.as_str();
+    let now = accounts::now_rfc3339();
+    let message = templates::mfa_changed(brand, email, &before.name, enabled, &now);
+    let (outbox_id, outbox_op) = outbox::enqueue(kind, message)?;
     ops.push(outbox_op);
     Ok((ops, outbox_id))
 }
@@ -463,7 +468,7 @@ pub(crate) async fn enable(
     principal: Principal,
     Json(req): Json<EnableRequest>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    let user = active_user(&state, &principal).await?;
+    let user = credentials::active_user(&state, &principal).await?;
     let rec = load(&state.store, &user.id).await?;
     if user.mfa_enabled || rec.as_ref().is_some_and(|r| r.enabled) {
         return Err(already_enabled());
@@ -477,13 +482,11 @@ pub(crate) async fn enable(
             "is wrong or expired: type the code your authenticator app shows now",
         )
     })?;
-    let (after_rec, codes) = confirmed(&rec, step);
-    let (ops, outbox_id) = enable_ops(&actor, &state.brand().await?, &user, &rec, after_rec)?;
-    match state.store.transact(ops).await {
-        Ok(()) => {}
-        Err(e) if e.is_condition() => return Err(concurrent()),
-        Err(e) => return Err(e.into()),
-    }
+    let (mut after_rec, codes) = confirmed(&rec, step);
+    let record_op = save_op(&mut after_rec, Some(rec.version))?;
+    let actor = actor.as_user(&user.id, user.role);
+    let (ops, outbox_id) = switch_ops(&actor, &state.brand().await?, &user, record_op, true)?;
+    write(&state, ops).await?;
     tracing::info!(user_id = %user.id, "two-factor sign-in turned on");
     state.deliver_now(&[outbox_id]).await;
     Ok(Json(RecoveryCodes {
@@ -511,63 +514,25 @@ pub(crate) async fn disable(
     principal: Principal,
     Json(req): Json<DisableRequest>,
 ) -> ApiResult<StatusCode> {
-    let user = active_user(&state, &principal).await?;
-    let rec = load(&state.store, &user.id)
-        .await?
-        .filter(|r| r.enabled && user.mfa_enabled)
-        .ok_or_else(not_enabled)?;
+    let user = credentials::active_user(&state, &principal).await?;
+    let rec = enabled_record(&state, &user).await?;
     if required_for(&state, &user).await? {
         return Err(Problem::conflict(
             "mfa-required",
             "The company requires two-factor sign-in for administrators: it cannot be turned off.",
         ));
     }
-    credentials::check_password(
-        &state,
-        &actor,
-        &user,
-        &req.password,
-        "user.mfa_disable_failed",
-    )
-    .await?;
-    check_factor(
-        &state,
-        &actor,
-        &user,
-        &rec,
-        &req.factor,
-        "user.mfa_disable_failed",
-    )
-    .await?;
-    let mut after = user.clone();
-    after.mfa_enabled = false;
-    let mut ops = accounts::save_user_ops(&user, &mut after)?;
-    ops.push(WriteOp::Delete {
+    let failed = "user.mfa_disable_failed";
+    credentials::check_password(&state, &actor, &user, &req.password, failed).await?;
+    check_factor(&state, &actor, &user, &rec, &req.factor, failed).await?;
+    let record_op = WriteOp::Delete {
         key: keys::mfa(&user.id),
         condition: Some(Condition::version_is(rec.version)),
-    });
-    ops.push(audit::record(
-        &actor,
-        "user.mfa_disabled",
-        "user",
-        &user.id,
-        audit::diff(Some(&user), Some(&after)),
-    )?);
-    let message = templates::mfa_changed(
-        &state.brand().await?,
-        user.email.as_str(),
-        &user.name,
-        false,
-        &accounts::now_rfc3339(),
-    );
-    let (outbox_id, outbox_op) = outbox::enqueue("mfa_disabled", message)?;
-    ops.push(outbox_op);
+    };
+    let brand = state.brand().await?;
+    let (mut ops, outbox_id) = switch_ops(&actor, &brand, &user, record_op, false)?;
     ops.extend(credentials::success_ops(&user, &actor));
-    match state.store.transact(ops).await {
-        Ok(()) => {}
-        Err(e) if e.is_condition() => return Err(concurrent()),
-        Err(e) => return Err(e.into()),
-    }
+    write(&state, ops).await?;
     tracing::info!(user_id = %user.id, "two-factor sign-in turned off");
     state.deliver_now(&[outbox_id]).await;
     Ok(StatusCode::NO_CONTENT)
@@ -585,11 +550,8 @@ pub(crate) async fn renew_recovery_codes(
     principal: Principal,
     Json(factor): Json<SecondFactor>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    let user = active_user(&state, &principal).await?;
-    let rec = load(&state.store, &user.id)
-        .await?
-        .filter(|r| r.enabled && user.mfa_enabled)
-        .ok_or_else(not_enabled)?;
+    let user = credentials::active_user(&state, &principal).await?;
+    let rec = enabled_record(&state, &user).await?;
     credentials::throttle(&state, user.email.as_str(), &actor).await?;
     let (mut after, _) =
         check_factor(&state, &actor, &user, &rec, &factor, "user.mfa_failed").await?;
@@ -605,13 +567,10 @@ pub(crate) async fn renew_recovery_codes(
             Vec::new(),
         )?,
     ];
-    match state.store.transact(ops).await {
-        Ok(()) => Ok(Json(RecoveryCodes {
-            recovery_codes: codes,
-        })),
-        Err(e) if e.is_condition() => Err(concurrent()),
-        Err(e) => Err(e.into()),
-    }
+    write(&state, ops).await?;
+    Ok(Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }
 
 // ---- The second step of login ----
@@ -813,6 +772,108 @@ pub struct MfaTokens {
     pub recovery_codes: Option<Vec<String>>,
 }
 
+impl MfaTokens {
+    fn of(tokens: crate::TokenResponse, recovery_codes: Option<Vec<String>>) -> Self {
+        Self {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            token_type: tokens.token_type,
+            expires_in: tokens.expires_in,
+            recovery_codes,
+        }
+    }
+}
+
+/// How the second step of a login was answered.
+enum Answer {
+    /// A code or a recovery code of the active secret.
+    Factor {
+        rec: MfaRecord,
+        after: MfaRecord,
+        used_recovery: bool,
+    },
+    /// The first code of the secret set up during this login: it turns two-factor sign-in
+    /// on, with new recovery codes.
+    Setup {
+        rec: MfaRecord,
+        after: MfaRecord,
+        codes: Vec<String>,
+    },
+}
+
+impl Answer {
+    /// The factor checked against what the challenge asks for. `None` when it is wrong,
+    /// expired or already used, or the account's two-factor state no longer fits.
+    fn check(
+        step: MfaStep,
+        user: &User,
+        rec: Option<MfaRecord>,
+        factor: &SecondFactor,
+        now: i64,
+    ) -> Option<Self> {
+        match (step, rec) {
+            (MfaStep::Totp, Some(rec)) if user.mfa_enabled => {
+                let (after, used_recovery) = use_factor(&rec, factor, now)?;
+                Some(Answer::Factor {
+                    rec,
+                    after,
+                    used_recovery,
+                })
+            }
+            (MfaStep::Setup, Some(rec)) if !user.mfa_enabled && !rec.enabled => {
+                let step = pending_step(&rec, factor.code.as_deref()?, now)?;
+                let (after, codes) = confirmed(&rec, step);
+                Some(Answer::Setup { rec, after, codes })
+            }
+            _ => None,
+        }
+    }
+
+    fn used_recovery(&self) -> bool {
+        matches!(
+            self,
+            Answer::Factor {
+                used_recovery: true,
+                ..
+            }
+        )
+    }
+
+    /// The new recovery codes of a setup at login.
+    fn recovery_codes(&self) -> Option<Vec<String>> {
+        match self {
+            Answer::Setup { codes, .. } => Some(codes.clone()),
+            Answer::Factor { .. } => None,
+        }
+    }
+
+    /// The writes of the factor, the record first (version-checked), and the outbox ids of
+    /// the emails they send.
+    async fn ops(
+        self,
+        state: &AppState,
+        actor: &Actor,
+        user: &User,
+    ) -> Result<(Vec<WriteOp>, Vec<String>), Problem> {
+        match self {
+            Answer::Factor {
+                rec,
+                after,
+                used_recovery,
+            } => Ok((
+                factor_ops(actor, user, &rec, after, used_recovery)?,
+                Vec::new(),
+            )),
+            Answer::Setup { rec, mut after, .. } => {
+                let record_op = save_op(&mut after, Some(rec.version))?;
+                let brand = state.brand().await?;
+                let (ops, outbox_id) = switch_ops(actor, &brand, user, record_op, true)?;
+                Ok((ops, vec![outbox_id]))
+            }
+        }
+    }
+}
+
 /// The second step of a login: the challenge of the password step and a code from the
 /// authenticator app (or a recovery code, which then stops working). After a `setup`
 /// challenge, the code of the new secret turns two-factor sign-in on, and the answer also
@@ -833,52 +894,21 @@ pub(crate) async fn login_mfa(
     let now = Utc::now().timestamp();
     let rec = load(&state.store, &user.id).await?;
     let actor = actor.as_user(&user.id, user.role);
-    // (record read, record to write, recovery code used, new recovery codes)
-    let outcome = match (challenge.step, rec) {
-        (MfaStep::Totp, Some(rec)) if user.mfa_enabled => {
-            use_factor(&rec, &req.factor, now).map(|(after, recovery)| (rec, after, recovery, None))
-        }
-        (MfaStep::Setup, Some(rec)) if !user.mfa_enabled && !rec.enabled => req
-            .factor
-            .code
-            .as_deref()
-            .and_then(|code| pending_step(&rec, code, now))
-            .map(|step| {
-                let (after, codes) = confirmed(&rec, step);
-                (rec, after, false, Some(codes))
-            }),
-        _ => None,
-    };
-    let Some((rec, after, used_recovery, new_codes)) = outcome else {
+    let Some(answer) = Answer::check(challenge.step, &user, rec, &req.factor, now) else {
         count_wrong_code(&state, &hash).await?;
         credentials::record_failure(&state, &actor, &user, "user.mfa_failed").await?;
         return Err(wrong_code(StatusCode::UNAUTHORIZED));
     };
+    let (used_recovery, new_codes) = (answer.used_recovery(), answer.recovery_codes());
     // The challenge (op 0) and the factor (op 1, version-checked) are used once.
     let mut ops = vec![WriteOp::Delete {
         key: keys::mfa_challenge(&hash),
         condition: Some(Condition::Exists),
     }];
-    let mut outbox_ids = Vec::new();
-    if new_codes.is_some() {
-        let (enable, outbox_id) = enable_ops(&actor, &state.brand().await?, &user, &rec, after)?;
-        // The record first, so that its failure is op 1 as for a code.
-        let (users, rest): (Vec<_>, Vec<_>) = enable
-            .into_iter()
-            .partition(|op| op.key() == Some(keys::user(&user.id)));
-        let (record, rest): (Vec<_>, Vec<_>) = rest
-            .into_iter()
-            .partition(|op| op.key() == Some(keys::mfa(&user.id)));
-        ops.extend(record);
-        ops.extend(users);
-        ops.extend(rest);
-        outbox_ids.push(outbox_id);
-    } else {
-        ops.extend(factor_ops(&actor, &user, &rec, after, used_recovery)?);
-    }
-    let (refresh_token, mut sign_in) = sessions::sign_in_ops(&actor, &client, &user)?;
-    ops.append(&mut sign_in);
-    ops.extend(credentials::success_ops(&user, &actor));
+    let (factor, outbox_ids) = answer.ops(&state, &actor, &user).await?;
+    ops.extend(factor);
+    let (refresh_token, sign_in) = sessions::sign_in_ops(&actor, &client, &user)?;
+    ops.extend(sign_in);
     match state.store.transact(ops).await {
         Ok(()) => {}
         Err(e) if e.failed_op(0) => return Err(invalid_challenge()),
@@ -887,17 +917,10 @@ pub(crate) async fn login_mfa(
         Err(e) => return Err(e.into()),
     }
     state.deliver_now(&outbox_ids).await;
-    let access_token = sessions::access_token(&state, &user).await?;
+    let (delivery, tokens) =
+        crate::TokenResponse::issue(&state, &user, &cookie, refresh_token).await?;
     tracing::info!(user_id = %user.id, recovery = used_recovery, "login with a second factor");
-    let delivery = cookie.deliver(refresh_token);
-    let body = MfaTokens {
-        access_token,
-        refresh_token: delivery.body.clone(),
-        token_type: "Bearer",
-        expires_in: erp_shared::auth::token::ACCESS_TTL_SECS,
-        recovery_codes: new_codes,
-    };
-    Ok(delivery.respond(Json(body)))
+    Ok(delivery.respond(Json(MfaTokens::of(tokens, new_codes))))
 }
 
 #[cfg(test)]

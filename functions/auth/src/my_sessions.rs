@@ -5,14 +5,13 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use erp_shared::accounts;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::Principal;
-use erp_shared::domain::UserStatus;
 use erp_shared::error::{ApiResult, Problem, ProblemBody};
 use erp_shared::http::{Json, Path};
 use erp_shared::state::AppState;
 
+use crate::credentials;
 use crate::sessions::{self, SessionView};
 
 /// The request header that names the caller's own session (its refresh token).
@@ -36,10 +35,7 @@ pub(crate) async fn list(
     headers: HeaderMap,
     cookie: crate::browser::RefreshCookie,
 ) -> ApiResult<Json<SessionList>> {
-    let user = accounts::get_user(&state.store, &principal.user_id)
-        .await?
-        .filter(|u| u.status == UserStatus::Active)
-        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))?;
+    let user = credentials::active_user(&state, &principal).await?;
     let current = headers
         .get(REFRESH_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())

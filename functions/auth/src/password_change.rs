@@ -9,11 +9,12 @@ use utoipa::ToSchema;
 use erp_shared::accounts;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Principal, password};
-use erp_shared::domain::UserStatus;
+use erp_shared::domain::User;
 use erp_shared::email::{outbox, templates};
 use erp_shared::error::{ApiResult, Problem, ProblemBody};
 use erp_shared::http::Json;
 use erp_shared::state::AppState;
+use erp_shared::store::WriteOp;
 
 use crate::TokenResponse;
 use crate::credentials;
@@ -43,10 +44,7 @@ pub(crate) async fn change_password(
     cookie: crate::browser::RefreshCookie,
     Json(req): Json<ChangePasswordRequest>,
 ) -> ApiResult<axum::response::Response> {
-    let before = accounts::get_user(&state.store, &principal.user_id)
-        .await?
-        .filter(|u| u.status == UserStatus::Active)
-        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))?;
+    let before = credentials::active_user(&state, &principal).await?;
     credentials::check_password(
         &state,
         &actor,
@@ -55,28 +53,53 @@ pub(crate) async fn change_password(
         "user.password_change_failed",
     )
     .await?;
-    if let Some(w) = password::weakness(&req.new_password, Some(before.email.as_str())) {
-        return Err(Problem::field("new_password", w));
-    }
+    new_password_ok(&req, &before)?;
+    let mut after = before.with_password(password::hash_async(req.new_password).await);
+    let (ops, refresh_token, outbox_id) =
+        change_ops(&state, &actor, &client, &before, &mut after).await?;
+    state
+        .store
+        .transact(ops)
+        .await
+        .map_err(accounts::save_user_error)?;
+    tracing::info!(user_id = %before.id, "password changed; other sessions ended");
+    state.deliver_now(&[outbox_id]).await;
+    let (delivery, body) = TokenResponse::issue(&state, &after, &cookie, refresh_token).await?;
+    Ok(delivery.respond(Json(body)))
+}
+
+/// Refuses a new password that is weak or the same as the current one.
+fn new_password_ok(req: &ChangePasswordRequest, user: &User) -> Result<(), Problem> {
+    credentials::strong_password("new_password", &req.new_password, &user.email)?;
     if req.new_password == req.current_password {
         return Err(Problem::field(
             "new_password",
             "must differ from the current password",
         ));
     }
-    let mut after = before.clone();
-    after.password_hash = Some(password::hash_async(req.new_password).await);
-    after.session_epoch += 1;
-    let mut ops = accounts::save_user_ops(&before, &mut after)?;
+    Ok(())
+}
+
+/// The writes of a password change: the user, its audit record, a new session of the new
+/// epoch (the old ones, this one's included, end), the email telling the user and the
+/// refill of the login throttle. Answers them with the new session's refresh token and
+/// the email's outbox id.
+async fn change_ops(
+    state: &AppState,
+    actor: &Actor,
+    client: &ClientInfo,
+    before: &User,
+    after: &mut User,
+) -> ApiResult<(Vec<WriteOp>, String, String)> {
+    let mut ops = accounts::save_user_ops(before, after)?;
     ops.push(audit::record(
-        &actor,
+        actor,
         "user.password_changed",
         "user",
         &before.id,
-        audit::diff(Some(&before), Some(&after)),
+        audit::diff(Some(before), Some(&*after)),
     )?);
-    // The new session belongs to the new epoch: the old ones (this one's included) end.
-    let (refresh_token, session_op) = sessions::start(&after, &client)?;
+    let (refresh_token, session_op) = sessions::start(after, client)?;
     ops.push(session_op);
     let message = templates::password_changed(
         &state.brand().await?,
@@ -87,15 +110,6 @@ pub(crate) async fn change_password(
     );
     let (outbox_id, outbox_op) = outbox::enqueue("password_changed", message)?;
     ops.push(outbox_op);
-    ops.extend(credentials::success_ops(&before, &actor));
-    state
-        .store
-        .transact(ops)
-        .await
-        .map_err(accounts::save_user_error)?;
-    tracing::info!(user_id = %before.id, "password changed; other sessions ended");
-    state.deliver_now(&[outbox_id]).await;
-    let access_token = sessions::access_token(&state, &after).await?;
-    let (delivery, body) = TokenResponse::deliver(&cookie, access_token, refresh_token);
-    Ok(delivery.respond(Json(body)))
+    ops.extend(credentials::success_ops(before, actor));
+    Ok((ops, refresh_token, outbox_id))
 }

@@ -6,10 +6,8 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use erp_shared::accounts;
 use erp_shared::audit::{self, Actor};
 use erp_shared::auth::{Principal, reauth};
-use erp_shared::domain::UserStatus;
 use erp_shared::error::{ApiResult, Problem, ProblemBody};
 use erp_shared::http::Json;
 use erp_shared::state::AppState;
@@ -46,10 +44,7 @@ pub(crate) async fn reauthenticate(
     principal: Principal,
     Json(req): Json<ReauthRequest>,
 ) -> ApiResult<Json<ReauthResponse>> {
-    let user = accounts::get_user(&state.store, &principal.user_id)
-        .await?
-        .filter(|u| u.status == UserStatus::Active)
-        .ok_or_else(|| Problem::unauthenticated("The account is no longer active."))?;
+    let user = credentials::active_user(&state, &principal).await?;
     credentials::check_password(&state, &actor, &user, &req.password, "user.reauth_failed").await?;
     let mut ops = Vec::new();
     if user.mfa_enabled {

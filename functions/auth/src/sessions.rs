@@ -300,8 +300,9 @@ pub fn end_op(user_id: &str, family: &str) -> Option<WriteOp> {
     })
 }
 
-/// The writes of a completed sign-in (the new session and its `user.login` audit record)
-/// and the refresh token.
+/// The writes of a sign-in once the user proved who they are (password, second factor):
+/// the new session, its `user.login` audit record and the refill of the login throttle's
+/// buckets; and the session's refresh token.
 pub fn sign_in_ops(
     actor: &erp_shared::audit::Actor,
     client: &ClientInfo,
@@ -315,7 +316,9 @@ pub fn sign_in_ops(
         &user.id,
         Vec::new(),
     )?;
-    Ok((refresh_token, vec![session_op, audit_op]))
+    let mut ops = vec![session_op, audit_op];
+    ops.extend(crate::credentials::success_ops(user, actor));
+    Ok((refresh_token, ops))
 }
 
 /// A new access token for the user.

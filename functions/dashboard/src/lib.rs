@@ -597,61 +597,112 @@ async fn activity(
     )))
 }
 
-fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {
-    let get = |key: Key, attr: &str| {
-        items
+/// The records an activity entry names (read in one batch), by partition key.
+struct Named<'a>(&'a HashMap<String, Item>);
+
+impl Named<'_> {
+    /// An attribute of the record with this key, when it was found.
+    fn get(&self, key: Key, attr: &str) -> Option<String> {
+        self.0
             .get(&key.pk)
             .and_then(|i| listing::attr(i, attr))
             .map(str::to_string)
+    }
+}
+
+fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {
+    let named = Named(items);
+    let who = who(&r.actor_id, &named);
+    let text = match r.action.as_str() {
+        "payment.recorded" => format!("{who} recorded a payment"),
+        "payment.deleted" => format!("{who} deleted a payment"),
+        _ => format!(
+            "{who} {} {}",
+            verb(&r.action),
+            what(&r.entity_type, &r.entity_id, &named)
+        ),
     };
-    let who = if let Some(system) = r.actor_id.strip_prefix("system:") {
+    Activity {
+        at: r.at,
+        text,
+        action: r.action,
+        actor_id: r.actor_id,
+        entity_type: r.entity_type,
+        entity_id: r.entity_id,
+    }
+}
+
+/// Who made a change: a system by its name, a user by theirs.
+fn who(actor_id: &str, named: &Named) -> String {
+    if let Some(system) = actor_id.strip_prefix("system:") {
         match system {
             "salesforce" => "Salesforce".to_string(),
             other => other.to_string(),
         }
-    } else if r.actor_id == "anonymous" {
+    } else if actor_id == "anonymous" {
         "Someone".to_string()
     } else {
-        get(keys::user(&r.actor_id), "name").unwrap_or_else(|| "A user".into())
-    };
-    let id = &r.entity_id;
-    let what = match r.entity_type.as_str() {
+        named
+            .get(keys::user(actor_id), "name")
+            .unwrap_or_else(|| "A user".into())
+    }
+}
+
+/// What a change was made to, by its name where it has one.
+fn what(entity_type: &str, id: &str, named: &Named) -> String {
+    match entity_type {
         "customer" => format!(
             "customer {}",
-            get(keys::customer(id), "name").unwrap_or_else(|| id.clone())
+            named
+                .get(keys::customer(id), "name")
+                .unwrap_or_else(|| id.to_string())
         ),
         "product" => format!(
             "product {}",
-            get(keys::product(id), "name").unwrap_or_else(|| id.clone())
+            named
+                .get(keys::product(id), "name")
+                .unwrap_or_else(|| id.to_string())
         ),
         "order" => {
-            let to = get(keys::order(id), "customer_name")
+            let to = named
+                .get(keys::order(id), "customer_name")
                 .map(|c| format!(" for {c}"))
                 .unwrap_or_default();
             format!("an order{to}")
         }
-        "invoice" => {
-            let kind = match get(keys::invoice(id), "kind").as_deref() {
-                Some("credit_note") => "credit note",
-                _ => "invoice",
-            };
-            let number = get(keys::invoice(id), "number")
-                .map(|n| format!(" {n}"))
-                .unwrap_or_else(|| " (draft)".into());
-            let to = get(keys::invoice(id), "customer_name")
-                .map(|c| format!(" to {c}"))
-                .unwrap_or_default();
-            format!("{kind}{number}{to}")
-        }
+        "invoice" => invoice_words(id, named),
         "user" => format!(
             "the account of {}",
-            get(keys::user(id), "name").unwrap_or_else(|| "a user".into())
+            named
+                .get(keys::user(id), "name")
+                .unwrap_or_else(|| "a user".into())
         ),
         "payment" => "a payment".to_string(),
         "login" => format!("the sign-in of {id}"),
         other => format!("{other} {id}"),
+    }
+}
+
+/// An invoice or credit note, by its number (or as a draft) and its customer.
+fn invoice_words(id: &str, named: &Named) -> String {
+    let kind = match named.get(keys::invoice(id), "kind").as_deref() {
+        Some("credit_note") => "credit note",
+        _ => "invoice",
     };
-    let verb = match r.action.rsplit('.').next().unwrap_or_default() {
+    let number = named
+        .get(keys::invoice(id), "number")
+        .map(|n| format!(" {n}"))
+        .unwrap_or_else(|| " (draft)".into());
+    let to = named
+        .get(keys::invoice(id), "customer_name")
+        .map(|c| format!(" to {c}"))
+        .unwrap_or_default();
+    format!("{kind}{number}{to}")
+}
+
+/// The verb of an action (its last part: `invoice.issued` is "issued").
+fn verb(action: &str) -> &str {
+    match action.rsplit('.').next().unwrap_or_default() {
         "created" => "created",
         "updated" => "updated",
         "archived" => "archived",
@@ -674,18 +725,5 @@ fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {
         "password_reset_requested" => "asked to reset the password of",
         "invite_accepted" => "accepted the invitation for",
         other => other,
-    };
-    let text = match (r.action.as_str(), r.entity_type.as_str()) {
-        ("payment.recorded", _) => format!("{who} recorded a payment"),
-        ("payment.deleted", _) => format!("{who} deleted a payment"),
-        _ => format!("{who} {verb} {what}"),
-    };
-    Activity {
-        at: r.at,
-        text,
-        action: r.action,
-        actor_id: r.actor_id,
-        entity_type: r.entity_type,
-        entity_id: r.entity_id,
     }
 }

@@ -271,6 +271,41 @@ async fn outbound(
     params: OutboundParams,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let org = outbound_organization(state, &params).await?;
+    let body = body.map_err(|r| body_problem(&r))?;
+    if body.len() > soap::MAX_BYTES {
+        return Err(too_large());
+    }
+    let message = soap::parse(&body)
+        .map_err(|e| Problem::bad_request("malformed-message", format!("{e}.")))?;
+    if message.organization_id.as_deref().and_then(id15) != Some(org) {
+        return Err(Problem::forbidden(
+            "unknown-organization",
+            "The message comes from another Salesforce organisation.",
+        ));
+    }
+    let actor = Actor::system(sync::SYSTEM, request_id);
+    // Each notification on its own: one that fails does not hold back the others, and its
+    // redelivery is applied (or recognised) independently.
+    let mut failures: Vec<(String, Problem)> = Vec::new();
+    for n in &message.notifications {
+        if let Err(p) = apply_notification(state, &actor, n).await {
+            failures.push((n.id.clone(), p));
+        }
+    }
+    if failures.is_empty() {
+        return Ok(xml(StatusCode::OK, soap::ACK.to_string()));
+    }
+    tracing::warn!(failed = failures.len(), "outbound message not acknowledged");
+    Ok(xml(StatusCode::INTERNAL_SERVER_ERROR, fault_of(&failures)))
+}
+
+/// The configured organisation (its 15-character id) once the request's key is checked;
+/// 404 when the integration is not configured.
+async fn outbound_organization<'a>(
+    state: &'a AppState,
+    params: &OutboundParams,
+) -> ApiResult<&'a str> {
     let secret = webhook_secret(state).await?;
     let org = state
         .config
@@ -287,48 +322,31 @@ async fn outbound(
             "The key query parameter is missing or wrong.",
         ));
     }
-    let body = body.map_err(|r| body_problem(&r))?;
-    if body.len() > soap::MAX_BYTES {
-        return Err(too_large());
+    Ok(org)
+}
+
+/// Applies one notification of an Outbound Message, at most once (by its notification id).
+async fn apply_notification(
+    state: &AppState,
+    actor: &Actor,
+    n: &soap::Notification,
+) -> ApiResult<EventResponse> {
+    if !valid_event_id(&n.id) {
+        return Err(malformed_event("The notification id is not valid."));
     }
-    let message = soap::parse(&body)
-        .map_err(|e| Problem::bad_request("malformed-message", format!("{e}.")))?;
-    if message.organization_id.as_deref().and_then(id15) != Some(org) {
-        return Err(Problem::forbidden(
-            "unknown-organization",
-            "The message comes from another Salesforce organisation.",
-        ));
-    }
-    let actor = Actor::system(sync::SYSTEM, request_id);
-    let mut failures: Vec<(String, Problem)> = Vec::new();
-    // Each notification on its own: one that fails does not hold back the others, and its
-    // redelivery is applied (or recognised) independently.
-    for n in &message.notifications {
-        if !valid_event_id(&n.id) {
-            failures.push((
-                n.id.clone(),
-                malformed_event("The notification id is not valid."),
-            ));
-            continue;
-        }
-        let Some(object) = Object::parse(&n.object_type) else {
-            failures.push((
-                n.id.clone(),
-                Problem::field(
-                    "sObject",
-                    "must be an Account, Product2, Order or Opportunity",
-                ),
-            ));
-            continue;
-        };
-        let dedupe = keys::inbound_event(OUTBOUND_SYSTEM, &n.id);
-        if let Err(p) = sync::apply(state, &actor, &dedupe, object, &n.fields).await {
-            failures.push((n.id.clone(), p));
-        }
-    }
-    if failures.is_empty() {
-        return Ok(xml(StatusCode::OK, soap::ACK.to_string()));
-    }
+    let object = Object::parse(&n.object_type).ok_or_else(|| {
+        Problem::field(
+            "sObject",
+            "must be an Account, Product2, Order or Opportunity",
+        )
+    })?;
+    let dedupe = keys::inbound_event(OUTBOUND_SYSTEM, &n.id);
+    sync::apply(state, actor, &dedupe, object, &n.fields).await
+}
+
+/// The SOAP fault for the notifications that failed: a client fault when every failure is
+/// the sender's; each notification with its field errors, or else its problem's detail.
+fn fault_of(failures: &[(String, Problem)]) -> String {
     let client = failures.iter().all(|(_, p)| p.status.is_client_error());
     let message = failures
         .iter()
@@ -346,9 +364,5 @@ async fn outbound(
         })
         .collect::<Vec<_>>()
         .join(" | ");
-    tracing::warn!(failed = failures.len(), "outbound message not acknowledged");
-    Ok(xml(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        soap::fault(client, &message),
-    ))
+    soap::fault(client, &message)
 }

@@ -94,8 +94,69 @@ enum At {
     Field,
 }
 
+/// The namespace of an element, as far as the envelope's structure goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ns {
+    Soap,
+    Outbound,
+    Other,
+}
+
+impl Ns {
+    fn of(ns: &ResolveResult) -> Self {
+        if is(ns, SOAP_ENV) {
+            Ns::Soap
+        } else if is(ns, OUTBOUND) {
+            Ns::Outbound
+        } else {
+            Ns::Other
+        }
+    }
+}
+
 /// Parses an Outbound Message.
 pub fn parse(body: &[u8]) -> Result<OutboundMessage, ParseError> {
+    let mut reader = reader(body)?;
+    let mut parser = Parser::default();
+    loop {
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|e| ParseError(format!("malformed XML: {e}")))?;
+        let ns = Ns::of(&ns);
+        match event {
+            Event::DocType(_) => return err("a DOCTYPE is not allowed"),
+            Event::Start(e) => {
+                let tag = Tag {
+                    reader: &reader,
+                    start: &e,
+                    ns,
+                };
+                let at = parser.open(&tag)?;
+                parser.stack.push(at);
+            }
+            Event::Text(t) if parser.reading_text() => {
+                let s = t
+                    .unescape()
+                    .map_err(|_| ParseError("an unknown entity reference".into()))?;
+                parser.buffer.push_str(&s);
+            }
+            Event::CData(c) if parser.reading_text() => {
+                let s = std::str::from_utf8(&c)
+                    .map_err(|_| ParseError("the message is not UTF-8".into()))?;
+                parser.buffer.push_str(s);
+            }
+            Event::End(_) => parser.close()?,
+            Event::Eof => return parser.finish(),
+            // Declarations, comments, processing instructions and text outside the elements
+            // we read carry nothing we read.
+            _ => {}
+        }
+    }
+}
+
+/// A namespace-aware reader of a message of at most [`MAX_BYTES`] of UTF-8 that checks
+/// end names.
+fn reader(body: &[u8]) -> Result<NsReader<&[u8]>, ParseError> {
     if body.len() > MAX_BYTES {
         return err("the message is larger than 1 MB");
     }
@@ -106,134 +167,181 @@ pub fn parse(body: &[u8]) -> Result<OutboundMessage, ParseError> {
     config.trim_text(true);
     config.expand_empty_elements = true;
     config.check_end_names = true;
+    Ok(reader)
+}
 
-    let mut msg = OutboundMessage::default();
-    let mut stack: Vec<At> = Vec::new();
-    let mut seen_envelope = false;
-    let mut seen_notifications = false;
-    let mut current: Option<Notification> = None;
-    let mut field: Option<(String, Option<String>)> = None; // (name, text or None if nil)
-    let mut buffer = String::new();
+/// A start tag, with what resolves its namespaces and attributes.
+struct Tag<'a> {
+    reader: &'a NsReader<&'a [u8]>,
+    start: &'a BytesStart<'a>,
+    ns: Ns,
+}
 
-    loop {
-        let (ns, event) = reader
-            .read_resolved_event()
-            .map_err(|e| ParseError(format!("malformed XML: {e}")))?;
-        match event {
-            Event::DocType(_) => return err("a DOCTYPE is not allowed"),
-            Event::Start(e) => {
-                let local = e.local_name();
-                let local = local.as_ref();
-                let parent = stack.last().copied();
-                let at = match parent {
-                    None if seen_envelope => return err("more than one root element"),
-                    None if is(&ns, SOAP_ENV) && local == b"Envelope" => {
-                        seen_envelope = true;
-                        At::Envelope
-                    }
-                    None => return err("the root element is not a SOAP 1.1 Envelope"),
-                    Some(At::Envelope) if is(&ns, SOAP_ENV) && local == b"Body" => At::Body,
-                    Some(At::Body) if is(&ns, OUTBOUND) && local == b"notifications" => {
-                        seen_notifications = true;
-                        At::Notifications
-                    }
-                    Some(At::Notifications) if is(&ns, OUTBOUND) && local == b"OrganizationId" => {
-                        buffer.clear();
-                        At::OrganizationId
-                    }
-                    Some(At::Notifications) if is(&ns, OUTBOUND) && local == b"Notification" => {
-                        if msg.notifications.len() >= MAX_NOTIFICATIONS {
-                            return err("more than 100 notifications");
-                        }
-                        current = Some(Notification::default());
-                        At::Notification
-                    }
-                    Some(At::Notification) if is(&ns, OUTBOUND) && local == b"Id" => {
-                        buffer.clear();
-                        At::NotificationId
-                    }
-                    Some(At::Notification) if is(&ns, OUTBOUND) && local == b"sObject" => {
-                        let ty = xsi_attr(&reader, &e, b"type")?
-                            .ok_or_else(|| ParseError("an sObject has no xsi:type".into()))?;
-                        let ty = ty.rsplit(':').next().unwrap_or_default().to_string();
-                        if let Some(n) = current.as_mut() {
-                            n.object_type = ty;
-                        }
-                        At::SObject
-                    }
-                    Some(At::SObject) => {
-                        let nil = xsi_attr(&reader, &e, b"nil")?.is_some_and(|v| v == "true");
-                        let name = String::from_utf8_lossy(local).into_owned();
-                        field = Some((name, (!nil).then(String::new)));
-                        buffer.clear();
-                        At::Field
-                    }
-                    _ => At::Skipped,
-                };
-                stack.push(at);
+impl Tag<'_> {
+    fn local(&self) -> &[u8] {
+        self.start.local_name().into_inner()
+    }
+
+    /// An attribute in the XSI namespace (`xsi:type`, `xsi:nil`).
+    fn xsi(&self, local: &[u8]) -> Result<Option<String>, ParseError> {
+        xsi_attr(self.reader, self.start, local)
+    }
+}
+
+/// What the parser has read so far.
+#[derive(Default)]
+struct Parser {
+    msg: OutboundMessage,
+    /// The open elements, innermost last.
+    stack: Vec<At>,
+    seen_envelope: bool,
+    seen_notifications: bool,
+    /// The notification being read.
+    current: Option<Notification>,
+    /// The field being read: its name, and whether it is `xsi:nil="true"`.
+    field: Option<(String, bool)>,
+    /// The text of the element being read.
+    buffer: String,
+}
+
+impl Parser {
+    /// Inside an element whose text is kept.
+    fn reading_text(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(At::OrganizationId | At::NotificationId | At::Field)
+        )
+    }
+
+    /// What a start tag opens, given where the reader is.
+    fn open(&mut self, tag: &Tag) -> Result<At, ParseError> {
+        let local = tag.local();
+        match (self.stack.last().copied(), tag.ns) {
+            (None, ns) => self.root(ns, local),
+            (Some(At::Envelope), Ns::Soap) if local == b"Body" => Ok(At::Body),
+            (Some(At::Body), Ns::Outbound) if local == b"notifications" => {
+                self.seen_notifications = true;
+                Ok(At::Notifications)
             }
-            Event::Text(t) => {
-                if matches!(
-                    stack.last(),
-                    Some(At::OrganizationId | At::NotificationId | At::Field)
-                ) {
-                    let s = t
-                        .unescape()
-                        .map_err(|_| ParseError("an unknown entity reference".into()))?;
-                    buffer.push_str(&s);
-                }
-            }
-            Event::CData(c) => {
-                if matches!(
-                    stack.last(),
-                    Some(At::OrganizationId | At::NotificationId | At::Field)
-                ) {
-                    let s = std::str::from_utf8(&c)
-                        .map_err(|_| ParseError("the message is not UTF-8".into()))?;
-                    buffer.push_str(s);
-                }
-            }
-            Event::End(_) => match stack.pop() {
-                Some(At::OrganizationId) => msg.organization_id = Some(buffer.trim().to_string()),
-                Some(At::NotificationId) => {
-                    if let Some(n) = current.as_mut() {
-                        n.id = buffer.trim().to_string();
-                    }
-                }
-                Some(At::Field) => {
-                    if let (Some((name, text)), Some(n)) = (field.take(), current.as_mut()) {
-                        let value = match text {
-                            None => Value::Null,
-                            Some(_) => Value::String(buffer.clone()),
-                        };
-                        n.fields.insert(name, value);
-                    }
-                }
-                Some(At::Notification) => {
-                    if let Some(n) = current.take() {
-                        if n.id.is_empty() {
-                            return err("a Notification has no Id");
-                        }
-                        if n.object_type.is_empty() {
-                            return err("a Notification has no sObject");
-                        }
-                        msg.notifications.push(n);
-                    }
-                }
-                _ => {}
-            },
-            Event::Eof => break,
-            // Declarations, comments and processing instructions carry nothing we read.
-            _ => {}
+            (Some(At::Notifications), Ns::Outbound) => self.in_notifications(local),
+            (Some(At::Notification), Ns::Outbound) => self.in_notification(tag),
+            (Some(At::SObject), _) => self.start_field(tag),
+            _ => Ok(At::Skipped),
         }
     }
-    if !stack.is_empty() {
-        return err("malformed XML: unclosed elements");
+
+    /// The root element: one SOAP 1.1 Envelope.
+    fn root(&mut self, ns: Ns, local: &[u8]) -> Result<At, ParseError> {
+        if self.seen_envelope {
+            return err("more than one root element");
+        }
+        if ns != Ns::Soap || local != b"Envelope" {
+            return err("the root element is not a SOAP 1.1 Envelope");
+        }
+        self.seen_envelope = true;
+        Ok(At::Envelope)
     }
-    if !seen_envelope || !seen_notifications {
-        return err("not a Salesforce Outbound Message (no notifications element)");
+
+    /// A child of `notifications`: the organisation's id, or one more notification.
+    fn in_notifications(&mut self, local: &[u8]) -> Result<At, ParseError> {
+        match local {
+            b"OrganizationId" => {
+                self.buffer.clear();
+                Ok(At::OrganizationId)
+            }
+            b"Notification" => {
+                if self.msg.notifications.len() >= MAX_NOTIFICATIONS {
+                    return err("more than 100 notifications");
+                }
+                self.current = Some(Notification::default());
+                Ok(At::Notification)
+            }
+            _ => Ok(At::Skipped),
+        }
     }
-    Ok(msg)
+
+    /// A child of a `Notification`: its id, or its record (`sObject`, of its `xsi:type`).
+    fn in_notification(&mut self, tag: &Tag) -> Result<At, ParseError> {
+        match tag.local() {
+            b"Id" => {
+                self.buffer.clear();
+                Ok(At::NotificationId)
+            }
+            b"sObject" => {
+                let ty = tag
+                    .xsi(b"type")?
+                    .ok_or_else(|| ParseError("an sObject has no xsi:type".into()))?;
+                if let Some(n) = self.current.as_mut() {
+                    n.object_type = ty.rsplit(':').next().unwrap_or_default().to_string();
+                }
+                Ok(At::SObject)
+            }
+            _ => Ok(At::Skipped),
+        }
+    }
+
+    /// A field of the record: its name and whether it is nil; its text follows.
+    fn start_field(&mut self, tag: &Tag) -> Result<At, ParseError> {
+        let nil = tag.xsi(b"nil")?.is_some_and(|v| v == "true");
+        self.field = Some((String::from_utf8_lossy(tag.local()).into_owned(), nil));
+        self.buffer.clear();
+        Ok(At::Field)
+    }
+
+    /// The end of the innermost element: what it held goes where it belongs.
+    fn close(&mut self) -> Result<(), ParseError> {
+        match self.stack.pop() {
+            Some(At::OrganizationId) => {
+                self.msg.organization_id = Some(self.buffer.trim().to_string());
+            }
+            Some(At::NotificationId) => {
+                if let Some(n) = self.current.as_mut() {
+                    n.id = self.buffer.trim().to_string();
+                }
+            }
+            Some(At::Field) => self.end_field(),
+            Some(At::Notification) => return self.end_notification(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A field's value: its text as sent, or `null` when nil.
+    fn end_field(&mut self) {
+        if let (Some((name, nil)), Some(n)) = (self.field.take(), self.current.as_mut()) {
+            let value = if nil {
+                Value::Null
+            } else {
+                Value::String(self.buffer.clone())
+            };
+            n.fields.insert(name, value);
+        }
+    }
+
+    /// A notification is complete with its id and its record.
+    fn end_notification(&mut self) -> Result<(), ParseError> {
+        if let Some(n) = self.current.take() {
+            if n.id.is_empty() {
+                return err("a Notification has no Id");
+            }
+            if n.object_type.is_empty() {
+                return err("a Notification has no sObject");
+            }
+            self.msg.notifications.push(n);
+        }
+        Ok(())
+    }
+
+    /// The message, once the document ended: a whole Envelope with its notifications.
+    fn finish(self) -> Result<OutboundMessage, ParseError> {
+        if !self.stack.is_empty() {
+            return err("malformed XML: unclosed elements");
+        }
+        if !self.seen_envelope || !self.seen_notifications {
+            return err("not a Salesforce Outbound Message (no notifications element)");
+        }
+        Ok(self.msg)
+    }
 }
 
 #[cfg(test)]

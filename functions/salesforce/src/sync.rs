@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use erp_shared::accounts::now_rfc3339;
-use erp_shared::audit::{self, Actor};
+use erp_shared::audit::{self, Actor, Change};
 use erp_shared::catalog;
 use erp_shared::domain::address::Address;
 use erp_shared::domain::customer::CustomerFields;
@@ -33,7 +33,8 @@ use erp_shared::retry;
 use erp_shared::sales::{self, LineRequest};
 use erp_shared::state::AppState;
 use erp_shared::store::{
-    Condition, Key, MAX_BATCH_GET, Store, Update, WriteOp, epoch_seconds, keys, table, to_item,
+    Condition, Item, Key, MAX_BATCH_GET, Store, Update, WriteOp, epoch_seconds, keys, table,
+    to_item,
 };
 
 use crate::record::{Record, decimal_value, minor_units, normalise_timestamp, salesforce_id};
@@ -302,6 +303,17 @@ impl Ctx<'_> {
         commit(self.state, dedupe, self.object, plan).await
     }
 
+    /// The plan of a creation: `ops` with the new external-id guard second (and the SKU
+    /// guard at `sku_op`).
+    fn created(&self, id: &str, ops: Vec<WriteOp>, sku_op: Option<usize>) -> Plan {
+        Plan {
+            ops,
+            response: EventResponse::done("created", self.object, id),
+            guard_op: Some(1),
+            sku_op,
+        }
+    }
+
     fn guard(&self) -> Key {
         guard_key(self.object, self.sf_id)
     }
@@ -395,12 +407,7 @@ impl Ctx<'_> {
                 audit::diff(None, Some(&customer)),
             )?,
         ];
-        Ok(Plan {
-            ops,
-            response: EventResponse::done("created", self.object, &customer.id),
-            guard_op: Some(1),
-            sku_op: None,
-        })
+        Ok(self.created(&customer.id, ops, None))
     }
 
     async fn update_customer(&self, id: &str) -> ApiResult<Plan> {
@@ -412,21 +419,34 @@ impl Ctx<'_> {
             .apply(&before, false)
             .map_err(|p| renamed(p, account_field))?;
         let changes = audit::diff(Some(&before), Some(&after));
+        self.update_plan(id, changes, || {
+            next_version(&mut after.version, &mut after.updated_at, before.version);
+            let put = versioned_put(catalog::customer_item(&after)?, before.version, None);
+            Ok((put, Vec::new()))
+        })
+    }
+
+    /// The plan of an update: when `changes` is not empty, the new version of the record
+    /// and the SKU guard writes that `write` gives, with the audit record in between; the
+    /// guard moves forward either way.
+    fn update_plan(
+        &self,
+        id: &str,
+        changes: Vec<Change>,
+        write: impl FnOnce() -> ApiResult<(WriteOp, Vec<WriteOp>)>,
+    ) -> ApiResult<Plan> {
         let mut ops = Vec::new();
+        let mut sku_op = None;
         if !changes.is_empty() {
-            after.version = before.version + 1;
-            after.updated_at = now_rfc3339();
-            ops.push(WriteOp::Put {
-                item: catalog::customer_item(&after)?,
-                condition: Some(Condition::version_is(before.version)),
-            });
-            ops.push(audit::record(
-                self.actor,
-                "customer.updated",
-                "customer",
-                id,
-                changes,
-            )?);
+            let (put, sku_ops) = write()?;
+            let entity = self.object.entity();
+            let action = format!("{entity}.updated");
+            ops.push(put);
+            ops.push(audit::record(self.actor, &action, entity, id, changes)?);
+            if !sku_ops.is_empty() {
+                sku_op = Some(ops.len());
+                ops.extend(sku_ops);
+            }
         }
         let guard_op = ops.len();
         ops.push(self.advance_guard());
@@ -434,7 +454,7 @@ impl Ctx<'_> {
             ops,
             response: EventResponse::done("updated", self.object, id),
             guard_op: Some(guard_op),
-            sku_op: None,
+            sku_op,
         })
     }
 
@@ -500,12 +520,7 @@ impl Ctx<'_> {
                 audit::diff(None, Some(&product)),
             )?,
         ];
-        Ok(Plan {
-            ops,
-            response: EventResponse::done("created", self.object, &product.id),
-            guard_op: Some(1),
-            sku_op: Some(2),
-        })
+        Ok(self.created(&product.id, ops, Some(2)))
     }
 
     async fn update_product(&self, id: &str) -> ApiResult<Plan> {
@@ -517,35 +532,10 @@ impl Ctx<'_> {
             .apply(&before, false)
             .map_err(|p| renamed(p, product_field))?;
         let changes = audit::diff(Some(&before), Some(&after));
-        let mut ops = Vec::new();
-        let mut sku_op = None;
-        if !changes.is_empty() {
-            after.version = before.version + 1;
-            after.updated_at = now_rfc3339();
-            ops.push(WriteOp::Put {
-                item: catalog::product_item(&after)?,
-                condition: Some(Condition::version_is(before.version)),
-            });
-            ops.push(audit::record(
-                self.actor,
-                "product.updated",
-                "product",
-                id,
-                changes,
-            )?);
-            let sku_ops = catalog::sku_change(&before, &after)?;
-            if !sku_ops.is_empty() {
-                sku_op = Some(ops.len());
-                ops.extend(sku_ops);
-            }
-        }
-        let guard_op = ops.len();
-        ops.push(self.advance_guard());
-        Ok(Plan {
-            ops,
-            response: EventResponse::done("updated", self.object, id),
-            guard_op: Some(guard_op),
-            sku_op,
+        self.update_plan(id, changes, || {
+            next_version(&mut after.version, &mut after.updated_at, before.version);
+            let put = versioned_put(catalog::product_item(&after)?, before.version, None);
+            Ok((put, catalog::sku_change(&before, &after)?))
         })
     }
 
@@ -618,25 +608,57 @@ impl Ctx<'_> {
         items: &[&Map<String, Value>],
         currency: Currency,
     ) -> ApiResult<Vec<erp_shared::domain::money::Line>> {
-        let name = self.object.items_field();
-        let at = |i: usize, field: &str| format!("record.{name}[{i}].{field}");
         let mut f = Fields::new();
-        // Salesforce product ids → ours, one batch read per 100.
-        let mut sf_products: Vec<(usize, Option<String>)> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let r = Record::new(item);
-            let id = r
-                .value("Product2Id", &mut f)
-                .and_then(|p| f.check(&at(i, "Product2Id"), salesforce_id(&p)));
-            sf_products.push((i, id));
-        }
-        let mut wanted: Vec<&str> = sf_products
+        let sf_products: Vec<Option<String>> = items
             .iter()
-            .filter_map(|(_, p)| p.as_deref())
+            .enumerate()
+            .map(|(i, item)| self.sf_product(i, item, &mut f))
             .collect();
+        let ours = self.our_products(&sf_products).await?;
+        let mut requests = Vec::with_capacity(items.len());
+        for (i, (item, sf_product)) in items.iter().zip(&sf_products).enumerate() {
+            let product_id = sf_product
+                .as_deref()
+                .and_then(|p| self.our_product(i, p, &ours, &mut f));
+            if let Some(line) = self.line_request(i, item, product_id, currency, &mut f) {
+                requests.push(line);
+            }
+        }
+        // These field errors already name the Salesforce fields.
+        f.finish()?;
+        let name = self.object.items_field();
+        sales::resolve_lines(
+            &self.state.store,
+            currency,
+            &requests,
+            self.state.config.rounding,
+        )
+        .await
+        .map_err(|p| renamed(p, |field| line_field(name, field)))
+    }
+
+    /// `record.OrderItems[3].Quantity`: a field of a line item.
+    fn item_path(&self, i: usize, field: &str) -> String {
+        format!("record.{}[{i}].{field}", self.object.items_field())
+    }
+
+    /// The Salesforce product (`Product2Id`) of line item `i`, checked.
+    fn sf_product(&self, i: usize, item: &Map<String, Value>, f: &mut Fields) -> Option<String> {
+        Record::new(item)
+            .value("Product2Id", f)
+            .and_then(|p| f.check(&self.item_path(i, "Product2Id"), salesforce_id(&p)))
+    }
+
+    /// Our product ids by the external-id keys of these Product2 ids (those synchronised),
+    /// one batch read per 100.
+    async fn our_products(
+        &self,
+        sf_products: &[Option<String>],
+    ) -> ApiResult<BTreeMap<Key, String>> {
+        let mut wanted: Vec<&str> = sf_products.iter().filter_map(|p| p.as_deref()).collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut ours: BTreeMap<Key, String> = BTreeMap::new();
+        let mut ours = BTreeMap::new();
         for chunk in wanted.chunks(MAX_BATCH_GET) {
             let keys_: Vec<Key> = chunk
                 .iter()
@@ -648,65 +670,76 @@ impl Ctx<'_> {
                 }
             }
         }
-        let mut requests = Vec::with_capacity(items.len());
-        for ((i, sf_product), item) in sf_products.into_iter().zip(items) {
-            let r = Record::new(item);
-            let product_id = match &sf_product {
-                Some(p) => match ours.get(&guard_key(Object::Product2, p)) {
-                    Some(id) => Some(id.clone()),
-                    None => {
-                        f.error(
-                            &at(i, "Product2Id"),
-                            "no product was synchronised from this Product2; send the Product2 first",
-                        );
-                        None
-                    }
-                },
-                None => None,
-            };
-            let quantity = match r.raw("Quantity") {
-                None => Some(None),
-                Some(v) => decimal_value(v, &at(i, "Quantity"), &mut f),
-            };
-            let quantity = match quantity {
-                Some(Some(q)) => q,
-                Some(None) => {
-                    f.error(&at(i, "Quantity"), "is required");
-                    continue;
-                }
-                // Already reported.
-                None => continue,
-            };
-            let unit_price = r
-                .decimal("UnitPrice", &mut f)
-                .flatten()
-                .and_then(|p| f.check(&at(i, "UnitPrice"), minor_units(p, currency)));
-            let discount = r
-                .decimal("Discount", &mut f)
-                .flatten()
-                .map(|value| Discount::Percent { value });
-            requests.push(LineRequest {
-                product_id,
-                description: r.value("Description", &mut f),
-                quantity: Value::String(quantity.to_string()),
-                unit_price,
-                discount,
-                tax_rate: None,
-                vat_category: None,
-                vat_exemption_reason: None,
-                unit_code: None,
-            });
+        Ok(ours)
+    }
+
+    /// Our product for line item `i`'s Product2; an error when none was synchronised from it.
+    fn our_product(
+        &self,
+        i: usize,
+        sf_product: &str,
+        ours: &BTreeMap<Key, String>,
+        f: &mut Fields,
+    ) -> Option<String> {
+        let id = ours.get(&guard_key(Object::Product2, sf_product)).cloned();
+        if id.is_none() {
+            f.error(
+                &self.item_path(i, "Product2Id"),
+                "no product was synchronised from this Product2; send the Product2 first",
+            );
         }
-        // These field errors already name the Salesforce fields.
-        f.finish()?;
-        sales::resolve_lines(
-            &self.state.store,
-            currency,
-            &requests,
-            self.state.config.rounding,
-        )
-        .await
-        .map_err(|p| renamed(p, |field| line_field(name, field)))
+        id
+    }
+
+    /// Line item `i` as a line to price: its quantity, unit price in minor units, discount
+    /// and description. `None` when its quantity is missing or wrong (recorded in `f`).
+    fn line_request(
+        &self,
+        i: usize,
+        item: &Map<String, Value>,
+        product_id: Option<String>,
+        currency: Currency,
+        f: &mut Fields,
+    ) -> Option<LineRequest> {
+        let r = Record::new(item);
+        let quantity = self.quantity(&r, i, f)?;
+        let unit_price = r
+            .decimal("UnitPrice", f)
+            .flatten()
+            .and_then(|p| f.check(&self.item_path(i, "UnitPrice"), minor_units(p, currency)));
+        let discount = r
+            .decimal("Discount", f)
+            .flatten()
+            .map(|value| Discount::Percent { value });
+        Some(LineRequest {
+            product_id,
+            description: r.value("Description", f),
+            quantity: Value::String(quantity.to_string()),
+            unit_price,
+            discount,
+            tax_rate: None,
+            vat_category: None,
+            vat_exemption_reason: None,
+            unit_code: None,
+        })
+    }
+
+    /// The `Quantity` of line item `i`, which is required.
+    fn quantity(&self, r: &Record, i: usize, f: &mut Fields) -> Option<rust_decimal::Decimal> {
+        let path = self.item_path(i, "Quantity");
+        let given = match r.raw("Quantity") {
+            None => Some(None),
+            Some(v) => decimal_value(v, &path, f),
+        };
+        match given {
+            Some(Some(q)) => Some(q),
+            Some(None) => {
+                f.error(&path, "is required");
+                None
+            }
+            // Already reported.
+            None => None,
+        }
     }
 
     fn notes(&self, f: &mut Fields) -> Patch<String> {
@@ -756,49 +789,16 @@ impl Ctx<'_> {
             audit::record(self.actor, "order.created", "order", &order.id, changes)?,
         ];
         ops.extend(order.opened(self.state.today().await?).ops());
-        Ok(Plan {
-            ops,
-            response: EventResponse::done("created", self.object, &order.id),
-            guard_op: Some(1),
-            sku_op: None,
-        })
+        Ok(self.created(&order.id, ops, None))
     }
 
     async fn update_order(&self, id: &str) -> ApiResult<Plan> {
         let before = sales::get_order(&self.state.store, id)
             .await?
             .ok_or_else(|| Problem::internal("external id maps to a missing order"))?;
-        if before.status != OrderStatus::Draft {
-            return Err(Problem::conflict(
-                "invalid-status",
-                format!(
-                    "The order is {}; only draft orders take changes from Salesforce.",
-                    before.status.as_str()
-                ),
-            ));
-        }
-        if self.rec.has("AccountId") {
-            let customer = self.customer().await?;
-            if customer.id != before.customer_id {
-                return Err(Problem::field(
-                    &Record::path("AccountId"),
-                    "the account of an existing order cannot change",
-                ));
-            }
-        }
-        let mut f = Fields::new();
-        if let Some(c) = self.rec.text("CurrencyIsoCode", &mut f).flatten() {
-            if let Some(c) = f.check(&Record::path("CurrencyIsoCode"), Currency::parse(&c)) {
-                if c != before.currency {
-                    f.error(
-                        &Record::path("CurrencyIsoCode"),
-                        "the currency of an existing order cannot change",
-                    );
-                }
-            }
-        }
-        let notes = self.notes(&mut f);
-        f.finish()?;
+        only_drafts(&before)?;
+        self.same_account(&before).await?;
+        let notes = self.order_notes(&before)?;
         let mut after = before.clone();
         if let Some(n) = notes {
             after.notes = n;
@@ -813,35 +813,78 @@ impl Ctx<'_> {
             before.lines.len(),
             after.lines.len(),
         );
-        let mut ops = Vec::new();
-        if !changes.is_empty() {
-            after.version = before.version + 1;
-            after.updated_at = now_rfc3339();
+        self.update_plan(id, changes, || {
+            next_version(&mut after.version, &mut after.updated_at, before.version);
             sales::check_size(&after)
                 .map_err(|p| renamed(p, |_| Record::path(self.object.items_field())))?;
-            ops.push(WriteOp::Put {
-                item: sales::order_item(&after)?,
-                condition: Some(Condition::And(vec![
-                    Condition::version_is(before.version),
-                    Condition::eq("status", OrderStatus::Draft.as_str()),
-                ])),
-            });
-            ops.push(audit::record(
-                self.actor,
-                "order.updated",
-                "order",
-                id,
-                changes,
-            )?);
-        }
-        let guard_op = ops.len();
-        ops.push(self.advance_guard());
-        Ok(Plan {
-            ops,
-            response: EventResponse::done("updated", self.object, id),
-            guard_op: Some(guard_op),
-            sku_op: None,
+            let still_draft = Condition::eq("status", OrderStatus::Draft.as_str());
+            let item = sales::order_item(&after)?;
+            Ok((
+                versioned_put(item, before.version, Some(still_draft)),
+                Vec::new(),
+            ))
         })
+    }
+
+    /// Refuses an `AccountId` other than the order's customer's.
+    async fn same_account(&self, before: &Order) -> ApiResult<()> {
+        if self.rec.has("AccountId") && self.customer().await?.id != before.customer_id {
+            return Err(Problem::field(
+                &Record::path("AccountId"),
+                "the account of an existing order cannot change",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The notes of an update of an order (a patch), once its `CurrencyIsoCode`, if sent,
+    /// is checked to be the order's.
+    fn order_notes(&self, before: &Order) -> ApiResult<Patch<String>> {
+        let mut f = Fields::new();
+        let path = Record::path("CurrencyIsoCode");
+        if let Some(c) = self.rec.text("CurrencyIsoCode", &mut f).flatten() {
+            if f.check(&path, Currency::parse(&c))
+                .is_some_and(|c| c != before.currency)
+            {
+                f.error(&path, "the currency of an existing order cannot change");
+            }
+        }
+        let notes = self.notes(&mut f);
+        f.finish()?;
+        Ok(notes)
+    }
+}
+
+/// Salesforce changes only draft orders.
+fn only_drafts(order: &Order) -> ApiResult<()> {
+    if order.status == OrderStatus::Draft {
+        return Ok(());
+    }
+    Err(Problem::conflict(
+        "invalid-status",
+        format!(
+            "The order is {}; only draft orders take changes from Salesforce.",
+            order.status.as_str()
+        ),
+    ))
+}
+
+/// Moves a record's `version` and `updated_at` on from the stored version.
+fn next_version(version: &mut i64, updated_at: &mut String, stored: i64) {
+    *version = stored + 1;
+    *updated_at = now_rfc3339();
+}
+
+/// The write of a record's new version, only if the stored version is still `stored` (and
+/// `also` holds).
+fn versioned_put(item: Item, stored: i64, also: Option<Condition>) -> WriteOp {
+    let version = Condition::version_is(stored);
+    WriteOp::Put {
+        item,
+        condition: Some(match also {
+            None => version,
+            Some(c) => Condition::And(vec![version, c]),
+        }),
     }
 }
 

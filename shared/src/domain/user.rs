@@ -66,6 +66,15 @@ impl User {
     pub fn is_active_admin(&self) -> bool {
         self.status == UserStatus::Active && self.role == Some(Role::Admin)
     }
+
+    /// The user with a new password (its hash): every session of the account ends, since
+    /// the sessions of an older `session_epoch` stop working.
+    pub fn with_password(&self, password_hash: String) -> User {
+        let mut after = self.clone();
+        after.password_hash = Some(password_hash);
+        after.session_epoch += 1;
+        after
+    }
 }
 
 /// Validates a display name: 1 to 100 characters after trimming, no control characters.
@@ -93,6 +102,35 @@ mod tests {
         assert!(parse_name("   ").is_err());
         assert!(parse_name(&"x".repeat(101)).is_err());
         assert!(parse_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn a_new_password_ends_every_session() {
+        let user = User {
+            id: "u1".into(),
+            email: Email::parse("dana@example.com").unwrap(),
+            name: "Dana".into(),
+            role: Some(Role::Admin),
+            status: UserStatus::Active,
+            password_hash: Some("old".into()),
+            session_epoch: 3,
+            mfa_enabled: true,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            version: 7,
+        };
+        let after = user.with_password("new".into());
+        assert_eq!(after.password_hash.as_deref(), Some("new"));
+        assert_eq!(after.session_epoch, 4);
+        assert_eq!(
+            User {
+                password_hash: user.password_hash.clone(),
+                session_epoch: user.session_epoch,
+                ..after
+            },
+            user,
+            "nothing else changes"
+        );
     }
 
     #[test]
