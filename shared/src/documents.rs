@@ -12,6 +12,7 @@ use crate::domain::company::{CompanySettings, LogoMeta, address_lines};
 use crate::domain::money::{Discount, format_grouped};
 use crate::domain::sales::{Invoice, InvoiceKind, InvoiceStatus};
 use crate::domain::{Currency, Customer};
+use crate::einvoice::{Parts, Syntax};
 use crate::email::{Attachment, AttachmentRef, AttachmentSource, RenderFuture};
 use crate::pdf::{InvoicePdf, Logo, Party, PdfLine, TaxRow, TotalRow};
 use crate::store::{Key, Store, StoreError, from_item, keys};
@@ -84,6 +85,16 @@ pub fn view(
         facts.push(("Due date".to_string(), d.to_string()));
     }
     facts.push(("Currency".to_string(), c.code().to_string()));
+    let buyer_reference = invoice
+        .buyer_reference
+        .as_ref()
+        .or(customer.and_then(|c| c.buyer_reference.as_ref()));
+    if let Some(r) = buyer_reference {
+        facts.push(("Your reference".to_string(), r.clone()));
+    }
+    if let Some(po) = &invoice.purchase_order_reference {
+        facts.push(("Purchase order".to_string(), po.clone()));
+    }
     let lines = invoice
         .lines
         .iter()
@@ -139,11 +150,14 @@ pub fn view(
             true,
         ));
     }
-    let mut payment_instructions: Vec<String> = company
-        .bank_details
-        .as_deref()
-        .map(|b| b.lines().map(str::to_string).collect())
-        .unwrap_or_default();
+    let e = &company.einvoicing;
+    let mut payment_instructions: Vec<String> = match (&company.bank_details, &e.iban) {
+        (Some(b), _) => b.lines().map(str::to_string).collect(),
+        (None, Some(iban)) => std::iter::once(format!("IBAN: {iban}"))
+            .chain(e.bic.as_ref().map(|b| format!("BIC: {b}")))
+            .collect(),
+        (None, None) => Vec::new(),
+    };
     if !payment_instructions.is_empty() && invoice.number.is_some() {
         payment_instructions.push(format!("Reference: {number}"));
     }
@@ -170,11 +184,15 @@ pub fn view(
         notes: invoice.notes.clone(),
         payment_instructions,
         footer: company.invoice_footer.clone(),
+        date: invoice.issue_date,
+        facturx: None,
     }
 }
 
 /// The PDF of an invoice as it is now, or `None` when there is no such invoice. Two round
-/// trips: the invoice, then its customer, the settings and the logo in one batch.
+/// trips: the invoice, then its customer, the settings, the logo and (for a credit note) the
+/// invoice it credits in one batch. An issued invoice or credit note that meets the EN 16931
+/// rules is a Factur-X PDF: its CII e-invoice is embedded as `factur-x.xml`.
 pub async fn invoice_pdf(
     store: &Store,
     default_tz: chrono_tz::Tz,
@@ -183,24 +201,64 @@ pub async fn invoice_pdf(
     let Some(invoice) = crate::sales::get_invoice(store, invoice_id).await? else {
         return Ok(None);
     };
-    let wanted: Vec<Key> = vec![
+    let mut wanted: Vec<Key> = vec![
         keys::customer(&invoice.customer_id),
         keys::company_settings(),
         keys::company_logo(),
     ];
-    let mut customer = None;
-    let mut company = CompanySettings::defaults(default_tz);
+    if let Some(credited) = &invoice.credited_invoice_id {
+        wanted.push(keys::invoice(credited));
+    }
+    let mut parts = Parts {
+        seller: CompanySettings::defaults(default_tz),
+        buyer: None,
+        preceding: None,
+    };
     let mut logo = None;
     for item in store.batch_get(&wanted).await? {
         match Key::of(&item) {
-            Some(k) if k == wanted[0] => customer = Some(from_item::<Customer>(item)?),
-            Some(k) if k == wanted[1] => company = from_item(item)?,
+            Some(k) if k == wanted[0] => parts.buyer = Some(from_item::<Customer>(item)?),
+            Some(k) if k == wanted[1] => parts.seller = from_item(item)?,
             Some(k) if k == wanted[2] => logo = crate::settings::logo_of(item),
-            _ => {}
+            Some(_) => {
+                let credited: Invoice = from_item(item)?;
+                parts.preceding = credited.number.zip(credited.issue_date);
+            }
+            None => {}
         }
     }
-    let pdf = crate::pdf::render_invoice(&view(&invoice, customer.as_ref(), &company, logo))?;
+    let mut pdf_view = view(&invoice, parts.buyer.as_ref(), &parts.seller, logo);
+    if !matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+        pdf_view.facturx = parts
+            .write(&invoice, Syntax::Cii)
+            .ok()
+            .map(String::into_bytes);
+    }
+    let pdf = crate::pdf::render_invoice(&pdf_view)?;
     Ok(Some((invoice, pdf)))
+}
+
+/// The UBL e-invoice of an invoice as an email attachment.
+async fn invoice_ubl(
+    store: &Store,
+    default_tz: chrono_tz::Tz,
+    invoice_id: &str,
+) -> Result<Attachment, String> {
+    let invoice = crate::sales::get_invoice(store, invoice_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("invoice {invoice_id} not found"))?;
+    let parts = Parts::load(store, default_tz, &invoice)
+        .await
+        .map_err(|e| e.to_string())?;
+    let xml = parts
+        .write(&invoice, Syntax::Ubl)
+        .map_err(|p| format!("{}: {}", p.detail, p.errors.len()))?;
+    Ok(Attachment {
+        filename: Syntax::Ubl.file_name(invoice.number.as_deref().unwrap_or(&invoice.id)),
+        content_type: "application/xml".into(),
+        data: xml.into_bytes(),
+    })
 }
 
 /// Renders invoice PDFs for outgoing emails.
@@ -226,6 +284,9 @@ impl AttachmentSource for PdfAttachments {
                         Ok(None) => Err(format!("invoice {invoice_id} not found")),
                         Err(e) => Err(e.to_string()),
                     }
+                }
+                AttachmentRef::InvoiceUbl { invoice_id } => {
+                    invoice_ubl(&store, tz, &invoice_id).await
                 }
             }
         })

@@ -118,6 +118,17 @@ impl Shop {
             self.files.push((syntax.to_string(), path));
             docs.push(text);
         }
+        let (status, content_type, pdf) = self
+            .app
+            .bytes(&format!("/api/v1/invoices/{id}/pdf"), &self.admin)
+            .await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (StatusCode::OK, "application/pdf")
+        );
+        let path = self.out.join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        self.files.push(("facturx".to_string(), path));
         let cii = docs.pop().unwrap();
         (docs.pop().unwrap(), cii)
     }
@@ -126,7 +137,7 @@ impl Shop {
     fn validate(&self) -> usize {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/einvoicing/validate.py");
         let mut checked = 0;
-        for syntax in ["ubl", "cii"] {
+        for syntax in ["ubl", "cii", "facturx"] {
             let files: Vec<&PathBuf> = self
                 .files
                 .iter()
@@ -152,7 +163,15 @@ impl Shop {
             );
             for r in &reports {
                 assert!(r["error"].is_null(), "{r}");
+                assert_eq!(r["xsd"], "valid", "{r}");
                 assert_eq!(r["fatal"], json!([]), "{syntax}: {r}");
+                if syntax == "facturx" {
+                    assert_eq!(
+                        (r["xml_file"].as_str(), r["level"].as_str()),
+                        (Some("factur-x.xml"), Some("en16931")),
+                        "{r}"
+                    );
+                }
             }
             assert!(out.status.success(), "{stdout}");
             checked += reports.len();
@@ -356,7 +375,11 @@ async fn every_kind_of_invoice_validates_as_ubl_and_cii(backend: Backend) {
         let pair = s.export(name, doc["id"].as_str().unwrap()).await;
         exported.push((name, doc.clone(), pair));
     }
-    assert_eq!(s.validate(), 30, "15 documents in two syntaxes");
+    assert_eq!(
+        s.validate(),
+        45,
+        "15 documents as UBL, CII and Factur-X PDF"
+    );
 
     // What they say, beyond being valid.
     let find = |n: &str| exported.iter().find(|(name, _, _)| *name == n).unwrap();
@@ -438,7 +461,7 @@ async fn peppol_invoices_carry_the_addresses_and_references_peppol_needs(backend
             .starts_with("PEPPOL-EN16931-R010: ")
     );
 
-    let with = s.customer(json!({"name": "Peppol Buyer BV", "billing_address": address("NL"), "tax_id": "NL123456789B01", "electronic_address": {"scheme": "0106", "id": "12345678"}, "buyer_reference": "DEPT-9"})).await;
+    let with = s.customer(json!({"name": "Peppol Buyer BV", "billing_address": address("NL"), "tax_id": "NL123456789B01", "electronic_address": {"scheme": "0106", "id": "12345678"}, "buyer_reference": "DEPT-9", "email": "ap@peppol-buyer.example.com", "ubl_by_email": true})).await;
     let issued = s
         .issued(
             &with,
@@ -454,7 +477,44 @@ async fn peppol_invoices_carry_the_addresses_and_references_peppol_needs(backend
     );
     assert!(ubl.contains("<cbc:EndpointID schemeID=\"0106\">12345678</cbc:EndpointID>"));
     assert!(cii.contains("<ram:URIID schemeID=\"9930\">DE123456789</ram:URIID>"));
-    assert_eq!(s.validate(), 2);
+    assert_eq!(s.validate(), 3);
+
+    // The invoice email carries the Factur-X PDF and, as this customer asked, the UBL.
+    let id = issued["id"].as_str().unwrap();
+    let sent = s
+        .app
+        .post(
+            &format!("/api/v1/invoices/{id}/send"),
+            Some(&s.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.body);
+    s.app.drain_outbox().await;
+    let mails = s.app.emails_to("ap@peppol-buyer.example.com").await;
+    let mail = mails.last().expect("the invoice email");
+    let number = issued["number"].as_str().unwrap();
+    let names: Vec<(&str, &str)> = mail
+        .attachments
+        .iter()
+        .map(|(n, t, _)| (n.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (format!("{number}.pdf").as_str(), "application/pdf"),
+            (format!("{number}.ubl.xml").as_str(), "application/xml"),
+        ]
+    );
+    let (_, _, pdf) = &mail.attachments[0];
+    assert!(
+        pdf.windows(12).any(|w| w == b"factur-x.xml"),
+        "the PDF embeds the CII"
+    );
+    assert_eq!(
+        String::from_utf8(mail.attachments[1].2.clone()).unwrap(),
+        ubl
+    );
 }
 
 async fn an_invoice_that_would_break_a_rule_is_refused_naming_it(backend: Backend) {

@@ -16,7 +16,7 @@ use erp_shared::domain::money::{Discount, Line, Totals, totals};
 use erp_shared::domain::sales::{Invoice, InvoiceKind, InvoiceStatus, InvoiceView};
 use erp_shared::domain::text;
 use erp_shared::einvoice::{Parts, Syntax};
-use erp_shared::email::{outbox, templates};
+use erp_shared::email::{AttachmentRef, outbox, templates};
 use erp_shared::error::{ApiResult, FieldError, Problem, ProblemBody};
 use erp_shared::http::etag::stale;
 use erp_shared::http::{ApiRouter, Created, IfMatch, Json, ListResponse, Path, Query, Tagged};
@@ -343,7 +343,8 @@ async fn issue_invoice(
 ) -> ApiResult<Tagged<InvoiceView>> {
     // The body is optional: no body means today's date and the default due date.
     let req: IssueRequest = erp_shared::http::optional_json(&body)?;
-    let issued = retry::retrying(200, || issue(&state, &actor, &id, &req)).await?;
+    let parts = tokio::sync::OnceCell::new();
+    let issued = retry::retrying(200, || issue(&state, &actor, &id, &req, &parts)).await?;
     Ok(Tagged(
         issued.invoice.version,
         view(&state, issued.invoice).await?,
@@ -395,7 +396,8 @@ async fn credit_note(
     };
     let lines = first.lines_to_credit(requested)?;
     let credit = (lines, reason);
-    let note = retry::retrying(200, || credit_once(&state, &actor, &id, &credit)).await?;
+    let parts = tokio::sync::OnceCell::new();
+    let note = retry::retrying(200, || credit_once(&state, &actor, &id, &credit, &parts)).await?;
     let note = note.made;
     Ok(Created(
         format!("/api/v1/invoices/{}", note.id),
@@ -404,12 +406,14 @@ async fn credit_note(
     ))
 }
 
-/// One try at issuing draft `id` (see [`issue_invoice`]).
+/// One try at issuing draft `id` (see [`issue_invoice`]). The e-invoice's parties are read
+/// once, on the first try (a lost race on the number does not change them).
 async fn issue(
     state: &AppState,
     actor: &Actor,
     id: &str,
     req: &IssueRequest,
+    parts: &tokio::sync::OnceCell<Parts>,
 ) -> retry::Attempt<Applied> {
     let before = load(state, id).await?;
     before.issuable()?;
@@ -419,7 +423,8 @@ async fn issue(
     };
     let (counter, last) = sales::last_number(&state.store, before.kind, issue_date.year()).await?;
     let issued = before.issue(issue_date, req.due_date, last)?;
-    Parts::load(&state.store, state.config.time_zone, &before)
+    parts
+        .get_or_try_init(|| Parts::load(&state.store, state.config.time_zone, &before))
         .await?
         .check(&issued.invoice)?;
     let extra = vec![sales::take_number_op(counter, last)];
@@ -439,6 +444,7 @@ async fn credit_once(
     actor: &Actor,
     id: &str,
     (lines, reason): &(Vec<Line>, String),
+    parts: &tokio::sync::OnceCell<Parts>,
 ) -> retry::Attempt<Applied<Invoice>> {
     let before = load(state, id).await?;
     before.creditable(totals(lines).total)?;
@@ -454,8 +460,13 @@ async fn credit_once(
         created_at: now_rfc3339(),
     })?;
     let note = &credited.made;
-    let mut parts = Parts::load(&state.store, state.config.time_zone, &before).await?;
-    parts.preceding = before.number.clone().zip(before.issue_date);
+    let parts = parts
+        .get_or_try_init(|| async {
+            let mut parts = Parts::load(&state.store, state.config.time_zone, &before).await?;
+            parts.preceding = before.number.clone().zip(before.issue_date);
+            Ok::<_, erp_shared::store::StoreError>(parts)
+        })
+        .await?;
     parts.check(note)?;
     let changes = sales::summarise_lines(audit::diff(None, Some(note)), 0, note.lines.len());
     let extra = vec![
@@ -553,6 +564,32 @@ async fn invoice_cii(
     einvoice(&state, &id, Syntax::Cii).await
 }
 
+/// Where the invoice email goes (the address asked for, else the customer's) and whether it
+/// also carries the UBL (the customer asked for it). A customer who wants the UBL gets none
+/// that breaks an EN 16931 rule: 422 naming it.
+async fn recipient(
+    state: &AppState,
+    invoice: &Invoice,
+    requested: Option<erp_shared::domain::Email>,
+) -> ApiResult<(erp_shared::domain::Email, bool)> {
+    let customer = erp_shared::catalog::get_customer(&state.store, &invoice.customer_id).await?;
+    let ubl = customer.as_ref().is_some_and(|c| c.ubl_by_email);
+    if ubl {
+        let parts = Parts::load(&state.store, state.config.time_zone, invoice).await?;
+        parts.write(invoice, Syntax::Ubl)?;
+    }
+    let to = match requested {
+        Some(e) => e,
+        None => customer.and_then(|c| c.email).ok_or_else(|| {
+            Problem::field(
+                "to",
+                "the customer has no email address: give one, or add it to the customer",
+            )
+        })?,
+    };
+    Ok((to, ubl))
+}
+
 #[derive(Deserialize, ToSchema, Default)]
 pub struct SendRequest {
     /// Send to this address instead of the customer's email.
@@ -595,19 +632,13 @@ async fn send_invoice(
             "Only issued invoices and credit notes can be sent; issue the draft first.",
         ));
     }
-    let to = match requested {
-        Some(e) => e,
-        None => erp_shared::catalog::get_customer(&state.store, &invoice.customer_id)
-            .await?
-            .and_then(|c| c.email)
-            .ok_or_else(|| {
-                Problem::field(
-                    "to",
-                    "the customer has no email address: give one, or add it to the customer",
-                )
-            })?,
-    };
-    let message = templates::invoice_sent(&state.brand().await?, to.as_str(), &invoice);
+    let (to, attach_ubl) = recipient(&state, &invoice, requested).await?;
+    let mut message = templates::invoice_sent(&state.brand().await?, to.as_str(), &invoice);
+    if attach_ubl {
+        message.attachments.push(AttachmentRef::InvoiceUbl {
+            invoice_id: invoice.id.clone(),
+        });
+    }
     let (outbox_id, outbox_op) = outbox::enqueue("invoice", message)?;
     let audit_op = audit::record(
         &actor,

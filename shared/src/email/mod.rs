@@ -74,6 +74,8 @@ pub struct Sender {
 pub enum AttachmentRef {
     /// The invoice as a PDF, rendered from its state when the message is sent.
     InvoicePdf { invoice_id: String },
+    /// The invoice as a UBL e-invoice, written when the message is sent.
+    InvoiceUbl { invoice_id: String },
 }
 
 /// A rendered attachment.

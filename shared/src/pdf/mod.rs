@@ -1,21 +1,29 @@
-//! Invoice and credit-note PDF rendering (crate feature `pdf`).
+//! Invoice and credit-note PDF rendering (crate feature `pdf`): PDF/A-3b, and Factur-X
+//! (EN 16931 profile) when the e-invoice is attached ([`InvoicePdf::facturx`]).
 //!
-//! - Only the standard fonts Helvetica and Helvetica-Bold with WinAnsiEncoding are used, so no
-//!   font file is embedded and all text is real text (`Tj`) that can be searched, copied and
-//!   extracted. Text is converted to WinAnsi (Windows-1252, i.e. Latin-1 plus € ‘ ’ “ ” – — …
-//!   Š š Ž ž Œ œ Ÿ ƒ ‰ • ™ ‹ ›); any other character prints as `?`.
-//! - The glyph widths of both fonts (the standard Adobe AFM metrics) are built in, so text is
-//!   measured exactly to wrap descriptions and right-align amounts.
+//! - Text is set in Liberation Sans (embedded, subset: [`font`]), so names and addresses in
+//!   Polish, Czech, Greek or Cyrillic print as written. Characters the font lacks print as
+//!   `?`. All text is real text (glyph ids with a ToUnicode map) that can be searched, copied
+//!   and extracted.
+//! - Text is measured with the font's advance widths to wrap descriptions and right-align
+//!   amounts.
 //! - Every string arrives pre-formatted (dates, money, rates): this module only measures,
 //!   wraps and places text. The few fixed labels ("Bill to", column headings, "Page N of M")
 //!   are English.
 //! - Layout is a single top-to-bottom pass over A4 pages. The line table repeats its header
 //!   on every page; the other blocks move to a new page when they do not fit. "Page N of M" and
 //!   the footer are added to every page once the page count is known.
+//! - PDF/A-3b ([`pdfa`]): fonts embedded, an sRGB output intent, XMP metadata, a file id;
+//!   the CII e-invoice, when given, is embedded as `factur-x.xml` (an associated file).
+
+mod font;
+mod pdfa;
 
 use std::io::Cursor;
 
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
+
+use font::Font;
 
 use crate::domain::image::ImageFormat;
 
@@ -85,7 +93,15 @@ pub struct InvoicePdf {
     /// Bank details, one entry per line.
     pub payment_instructions: Vec<String>,
     pub footer: Option<String>,
+    /// The document's date (its issue date), for the PDF's metadata; else the day it renders.
+    pub date: Option<chrono::NaiveDate>,
+    /// The e-invoice as CII XML, embedded as `factur-x.xml`: the PDF is then a Factur-X /
+    /// ZUGFeRD invoice (EN 16931 profile).
+    pub facturx: Option<Vec<u8>>,
 }
+
+/// The name of the embedded e-invoice, as Factur-X requires.
+pub const FACTURX_FILE: &str = "factur-x.xml";
 
 /// Why an invoice could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +123,7 @@ pub fn render_invoice(doc: &InvoicePdf) -> Result<Vec<u8>, PdfError> {
         let lines = wrap_paragraphs(notes, Font::Regular, BODY_SIZE, CONTENT_W);
         layout.text_section("Notes", &lines)?;
     }
-    let payment: Vec<Vec<u8>> = doc
+    let payment: Vec<String> = doc
         .payment_instructions
         .iter()
         .flat_map(|line| wrap_paragraphs(line, Font::Regular, BODY_SIZE, CONTENT_W))
@@ -231,173 +247,57 @@ impl Palette {
 // ---------------------------------------------------------------------------------------------
 // Fonts, WinAnsi encoding, measuring and wrapping.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Font {
-    Regular,
-    Bold,
+/// Text as printed: invisible format characters (soft hyphen, zero-width spaces) dropped,
+/// line breaks, tabs and other control characters as spaces, and characters the font has no
+/// glyph for as `?`.
+fn printable(text: &str) -> String {
+    let face = Font::Regular.face();
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+            c if c.is_control() => Some(' '),
+            c if face.has(c) => Some(c),
+            _ => Some('?'),
+        })
+        .collect()
 }
 
-impl Font {
-    /// The resource name used in content streams.
-    fn resource(self) -> Name<'static> {
-        match self {
-            Font::Regular => Name(b"F1"),
-            Font::Bold => Name(b"F2"),
-        }
-    }
-
-    fn base_font(self) -> Name<'static> {
-        match self {
-            Font::Regular => Name(b"Helvetica"),
-            Font::Bold => Name(b"Helvetica-Bold"),
-        }
-    }
-
-    fn widths(self) -> &'static [u16; 224] {
-        match self {
-            Font::Regular => &HELVETICA_WIDTHS,
-            Font::Bold => &HELVETICA_BOLD_WIDTHS,
-        }
-    }
-
-    /// Advance width of a WinAnsi glyph in 1/1000 em.
-    fn glyph_units(self, byte: u8) -> u32 {
-        match byte.checked_sub(32) {
-            Some(i) => u32::from(self.widths()[usize::from(i)]),
-            None => 0,
-        }
-    }
-
-    /// Width of WinAnsi-encoded text in points.
-    fn width(self, text: &[u8], size: f32) -> f32 {
-        let units: u32 = text.iter().map(|&b| self.glyph_units(b)).sum();
-        units as f32 * size / 1000.0
-    }
-}
-
-/// Helvetica advance widths for WinAnsi codes 32..=255 (Adobe AFM; unused codes print a bullet).
-#[rustfmt::skip]
-const HELVETICA_WIDTHS: [u16; 224] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // 0x20
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // 0x30
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // 0x40
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // 0x50
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, // 0x60
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, 350, // 0x70
-    556, 350, 222, 556, 333, 1000, 556, 556, 333, 1000, 667, 333, 1000, 350, 611, 350, // 0x80
-    350, 222, 222, 333, 333, 350, 556, 1000, 333, 1000, 500, 333, 944, 350, 500, 667, // 0x90
-    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333, // 0xA0
-    400, 584, 333, 333, 333, 556, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611, // 0xB0
-    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278, // 0xC0
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611, // 0xD0
-    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278, // 0xE0
-    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500, // 0xF0
-];
-
-/// Helvetica-Bold advance widths for WinAnsi codes 32..=255 (Adobe AFM).
-#[rustfmt::skip]
-const HELVETICA_BOLD_WIDTHS: [u16; 224] = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, // 0x20
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, // 0x30
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, // 0x40
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, // 0x50
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, // 0x60
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, 350, // 0x70
-    556, 350, 278, 556, 500, 1000, 556, 556, 333, 1000, 667, 333, 1000, 350, 611, 350, // 0x80
-    350, 278, 278, 500, 500, 350, 556, 1000, 333, 1000, 556, 333, 944, 350, 500, 667, // 0x90
-    278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333, // 0xA0
-    400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834, 834, 834, 611, // 0xB0
-    722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278, // 0xC0
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611, // 0xD0
-    556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278, // 0xE0
-    611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611, 611, 611, 556, 611, 556, // 0xF0
-];
-
-/// Converts text to WinAnsiEncoding bytes (printable codes only). Characters outside the
-/// encoding become `?`; a few look-alikes are mapped first (typographic spaces used as digit
-/// group separators become a no-break space, the minus sign and Unicode hyphens become `-`),
-/// and invisible format characters (soft hyphen, zero-width spaces) are dropped. Line breaks
-/// and tabs become spaces.
-fn win_ansi(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        let byte = match c {
-            ' '..='~' => c as u8,
-            '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => continue,
-            // Latin-1 Supplement is WinAnsi 0xA0..=0xFF as is.
-            '\u{A0}'..='\u{FF}' => c as u32 as u8,
-            '\t' | '\n' | '\r' => b' ',
-            '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => 0xA0,
-            '\u{2010}' | '\u{2011}' | '\u{2212}' => b'-',
-            '€' => 0x80,
-            '‚' => 0x82,
-            'ƒ' => 0x83,
-            '„' => 0x84,
-            '…' => 0x85,
-            '†' => 0x86,
-            '‡' => 0x87,
-            'ˆ' => 0x88,
-            '‰' => 0x89,
-            'Š' => 0x8A,
-            '‹' => 0x8B,
-            'Œ' => 0x8C,
-            'Ž' => 0x8E,
-            '‘' => 0x91,
-            '’' => 0x92,
-            '“' => 0x93,
-            '”' => 0x94,
-            '•' => 0x95,
-            '–' | '\u{2012}' => 0x96,
-            '—' | '\u{2015}' => 0x97,
-            '˜' => 0x98,
-            '™' => 0x99,
-            'š' => 0x9A,
-            '›' => 0x9B,
-            'œ' => 0x9C,
-            'ž' => 0x9E,
-            'Ÿ' => 0x9F,
-            _ => b'?',
-        };
-        out.push(byte);
-    }
-    out
-}
-
-/// Greedy word wrap of WinAnsi text into lines at most `max_w` points wide. Runs of spaces
-/// collapse; a word longer than a line is broken between characters. Always returns at least
-/// one (possibly empty) line.
-fn wrap(text: &[u8], font: Font, size: f32, max_w: f32) -> Vec<Vec<u8>> {
-    let max_units = (max_w.max(0.0) * 1000.0 / size) as u32;
-    let space = font.glyph_units(b' ');
+/// Greedy word wrap of printable text into lines at most `max_w` points wide. Runs of
+/// spaces collapse; a word longer than a line is broken between characters. Always returns
+/// at least one (possibly empty) line.
+fn wrap(text: &str, font: Font, size: f32, max_w: f32) -> Vec<String> {
+    let max_units = max_w.max(0.0) * 1000.0 / size;
+    let space = font.char_units(' ');
+    let units = |w: &str| w.chars().map(|c| font.char_units(c)).sum::<f32>();
     let mut lines = Vec::new();
-    let mut line: Vec<u8> = Vec::new();
-    let mut line_units = 0u32;
-    for word in text.split(|&b| b == b' ').filter(|w| !w.is_empty()) {
-        let word_units: u32 = word.iter().map(|&b| font.glyph_units(b)).sum();
+    let mut line = String::new();
+    let mut line_units = 0.0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let word_units = units(word);
         if !line.is_empty() && line_units + space + word_units <= max_units {
-            line.push(b' ');
-            line.extend_from_slice(word);
+            line.push(' ');
+            line.push_str(word);
             line_units += space + word_units;
             continue;
         }
         if !line.is_empty() {
             lines.push(std::mem::take(&mut line));
-            line_units = 0;
+            line_units = 0.0;
         }
         if word_units <= max_units {
-            line.extend_from_slice(word);
+            line.push_str(word);
             line_units = word_units;
             continue;
         }
         // A word wider than a whole line: cut it, at least one character per line.
-        for &b in word {
-            let units = font.glyph_units(b);
-            if !line.is_empty() && line_units + units > max_units {
+        for c in word.chars() {
+            let u = font.char_units(c);
+            if !line.is_empty() && line_units + u > max_units {
                 lines.push(std::mem::take(&mut line));
-                line_units = 0;
+                line_units = 0.0;
             }
-            line.push(b);
-            line_units += units;
+            line.push(c);
+            line_units += u;
         }
     }
     if !line.is_empty() || lines.is_empty() {
@@ -407,18 +307,18 @@ fn wrap(text: &[u8], font: Font, size: f32, max_w: f32) -> Vec<Vec<u8>> {
 }
 
 /// Wraps text that may contain explicit line breaks; blank lines are kept as empty lines.
-fn wrap_paragraphs(text: &str, font: Font, size: f32, max_w: f32) -> Vec<Vec<u8>> {
+fn wrap_paragraphs(text: &str, font: Font, size: f32, max_w: f32) -> Vec<String> {
     let text = text.trim_end();
     if text.is_empty() {
         return Vec::new();
     }
     text.lines()
-        .flat_map(|paragraph| wrap(&win_ansi(paragraph), font, size, max_w))
+        .flat_map(|paragraph| wrap(&printable(paragraph), font, size, max_w))
         .collect()
 }
 
 /// The font size at which `text` fits in `max_w` (never above `size`, never below 5 pt).
-fn fit_size(text: &[u8], font: Font, size: f32, max_w: f32) -> f32 {
+fn fit_size(text: &str, font: Font, size: f32, max_w: f32) -> f32 {
     let width = font.width(text, size);
     if width <= max_w || width <= 0.0 {
         size
@@ -428,24 +328,24 @@ fn fit_size(text: &[u8], font: Font, size: f32, max_w: f32) -> f32 {
 }
 
 /// Cuts text to at most `max_w` points, ending it with "..." when something was cut.
-fn truncate(text: &[u8], font: Font, size: f32, max_w: f32) -> Vec<u8> {
+fn truncate(text: &str, font: Font, size: f32, max_w: f32) -> String {
     if font.width(text, size) <= max_w {
-        return text.to_vec();
+        return text.to_string();
     }
-    let budget = max_w - font.width(b"...", size);
-    let mut out = Vec::new();
+    let budget = max_w - font.width("...", size);
+    let mut out = String::new();
     let mut width = 0.0;
-    for &b in text {
-        width += font.width(&[b], size);
+    for c in text.chars() {
+        width += font.char_units(c) * size / 1000.0;
         if width > budget {
             break;
         }
-        out.push(b);
+        out.push(c);
     }
-    while out.last() == Some(&b' ') {
+    while out.ends_with(' ') {
         out.pop();
     }
-    out.extend_from_slice(b"...");
+    out.push_str("...");
     out
 }
 
@@ -465,29 +365,29 @@ const fn style(font: Font, size: f32, colour: Rgb) -> Style {
 }
 
 impl Style {
-    fn width(self, text: &[u8]) -> f32 {
+    fn width(self, text: &str) -> f32 {
         self.font.width(text, self.size)
     }
 
     /// The same style, its size reduced so that `text` fits in `max_w`.
-    fn fitted(self, text: &[u8], max_w: f32) -> Style {
+    fn fitted(self, text: &str, max_w: f32) -> Style {
         Style {
             size: fit_size(text, self.font, self.size, max_w),
             ..self
         }
     }
 
-    fn truncate(self, text: &[u8], max_w: f32) -> Vec<u8> {
+    fn truncate(self, text: &str, max_w: f32) -> String {
         truncate(text, self.font, self.size, max_w)
     }
 
-    fn wrap(self, text: &str, max_w: f32) -> Vec<Vec<u8>> {
-        wrap(&win_ansi(text), self.font, self.size, max_w)
+    fn wrap(self, text: &str, max_w: f32) -> Vec<String> {
+        wrap(&printable(text), self.font, self.size, max_w)
     }
 }
 
 /// Shows `text` with its baseline starting at (x, y).
-fn draw_text(c: &mut Content, x: f32, y: f32, style: Style, text: &[u8]) {
+fn draw_text(c: &mut Content, x: f32, y: f32, style: Style, text: &str) {
     if text.is_empty() {
         return;
     }
@@ -496,12 +396,12 @@ fn draw_text(c: &mut Content, x: f32, y: f32, style: Style, text: &[u8]) {
     c.begin_text();
     c.set_font(style.font.resource(), style.size);
     c.next_line(x, y);
-    c.show(Str(text));
+    c.show(Str(&style.font.encode(text)));
     c.end_text();
 }
 
 /// Shows `text` with its baseline ending at (right, y).
-fn draw_text_right(c: &mut Content, right: f32, y: f32, style: Style, text: &[u8]) {
+fn draw_text_right(c: &mut Content, right: f32, y: f32, style: Style, text: &str) {
     draw_text(c, right - style.width(text), y, style, text);
 }
 
@@ -543,13 +443,13 @@ impl NumCol {
         NumCol::Amount,
     ];
 
-    fn label(self) -> &'static [u8] {
+    fn label(self) -> &'static str {
         match self {
-            NumCol::Quantity => b"Qty",
-            NumCol::UnitPrice => b"Unit price",
-            NumCol::Discount => b"Discount",
-            NumCol::TaxRate => b"Tax %",
-            NumCol::Amount => b"Amount",
+            NumCol::Quantity => "Qty",
+            NumCol::UnitPrice => "Unit price",
+            NumCol::Discount => "Discount",
+            NumCol::TaxRate => "Tax %",
+            NumCol::Amount => "Amount",
         }
     }
 
@@ -588,7 +488,7 @@ impl Columns {
             }
             let widest = lines
                 .iter()
-                .map(|l| CELL.width(&win_ansi(col.cell(l).trim())))
+                .map(|l| CELL.width(&printable(col.cell(l).trim())))
                 .fold(head.width(col.label()), f32::max);
             numeric.push((col, widest.max(30.0) + 2.0 * CELL_PAD_X));
         }
@@ -611,8 +511,8 @@ impl Columns {
 
 /// A line ready to draw: the description wrapped, the cells encoded.
 struct PreparedLine {
-    description: Vec<Vec<u8>>,
-    cells: Vec<Vec<u8>>,
+    description: Vec<String>,
+    cells: Vec<String>,
 }
 
 fn row_height(lines: usize) -> f32 {
@@ -633,7 +533,7 @@ struct Layout<'a> {
     y: f32,
     /// The body never goes below this (the footer lives under it).
     bottom: f32,
-    footer: Vec<Vec<u8>>,
+    footer: Vec<String>,
     columns: Columns,
 }
 
@@ -644,7 +544,7 @@ const LABEL: Style = style(Font::Bold, LABEL_SIZE, MUTED);
 impl<'a> Layout<'a> {
     fn new(doc: &'a InvoicePdf) -> Self {
         let footer_w = CONTENT_W - PAGE_NUMBER_W;
-        let mut footer: Vec<Vec<u8>> = doc
+        let mut footer: Vec<String> = doc
             .footer
             .as_deref()
             .map(|f| wrap_paragraphs(f, FOOTER.font, FOOTER.size, footer_w))
@@ -656,7 +556,7 @@ impl<'a> Layout<'a> {
             footer.truncate(FOOTER_MAX_LINES);
             if let Some(last) = footer.last_mut() {
                 let mut text = std::mem::take(last);
-                text.extend_from_slice(b" ...");
+                text.push_str(" ...");
                 *last = FOOTER.truncate(&text, footer_w);
             }
         }
@@ -724,10 +624,10 @@ impl<'a> Layout<'a> {
         let baseline = TOP - 8.0;
         let heading_style = style(Font::Bold, 10.0, self.palette.brand_ink);
         let heading = format!("{} {}", doc.title, doc.number);
-        let heading = heading_style.truncate(&win_ansi(&heading), CONTENT_W * 0.5);
+        let heading = heading_style.truncate(&printable(&heading), CONTENT_W * 0.5);
         draw_text(c, MARGIN_X, baseline, heading_style, &heading);
         let company_style = style(Font::Regular, SMALL_SIZE, MUTED);
-        let company = company_style.truncate(&win_ansi(&doc.company.name), CONTENT_W * 0.45);
+        let company = company_style.truncate(&printable(&doc.company.name), CONTENT_W * 0.45);
         draw_text_right(c, RIGHT, baseline, company_style, &company);
         hline(c, MARGIN_X, RIGHT, TOP - 16.0);
     }
@@ -766,10 +666,10 @@ impl<'a> Layout<'a> {
 
         // Right column: title and number in the brand colour.
         let right_w = CONTENT_W - left_w - 10.0;
-        let title = win_ansi(&doc.title);
+        let title = printable(&doc.title);
         let title_style = style(Font::Bold, 22.0, p.brand_ink).fitted(&title, right_w);
         draw_text_right(c, RIGHT, TOP - 16.0, title_style, &title);
-        let number = win_ansi(&doc.number);
+        let number = printable(&doc.number);
         let number_style = style(Font::Bold, 11.0, p.brand_ink).fitted(&number, right_w);
         draw_text_right(c, RIGHT, TOP - 34.0, number_style, &number);
         let right = TOP - 40.0;
@@ -777,7 +677,7 @@ impl<'a> Layout<'a> {
         // Second band: bill-to on the left, facts on the right.
         let band = left.min(right) - 24.0;
         let mut left = band;
-        draw_text(c, MARGIN_X, left - 6.0, LABEL, b"BILL TO");
+        draw_text(c, MARGIN_X, left - 6.0, LABEL, "BILL TO");
         left -= 14.0;
         let bill_w = CONTENT_W * 0.5;
         let customer = style(Font::Bold, 10.5, INK);
@@ -798,10 +698,10 @@ impl<'a> Layout<'a> {
             // Labels left, values right-aligned; the box grows (within limits) for long values.
             let label_style = style(Font::Regular, SMALL_SIZE, MUTED);
             let value_style = style(Font::Bold, BODY_SIZE, INK);
-            let labels: Vec<Vec<u8>> = doc.facts.iter().map(|(l, _)| win_ansi(l)).collect();
-            let values: Vec<Vec<u8>> = doc.facts.iter().map(|(_, v)| win_ansi(v)).collect();
+            let labels: Vec<String> = doc.facts.iter().map(|(l, _)| printable(l)).collect();
+            let values: Vec<String> = doc.facts.iter().map(|(_, v)| printable(v)).collect();
             let widest =
-                |texts: &[Vec<u8>], s: Style| texts.iter().map(|t| s.width(t)).fold(0.0, f32::max);
+                |texts: &[String], s: Style| texts.iter().map(|t| s.width(t)).fold(0.0, f32::max);
             let label_w = widest(&labels, label_style).min(110.0);
             let value_w = widest(&values, value_style);
             let box_w = (label_w + value_w + 32.0).clamp(200.0, 255.0);
@@ -837,7 +737,7 @@ impl<'a> Layout<'a> {
         );
         let baseline = top - 13.0;
         let head = style(Font::Bold, TABLE_HEAD_SIZE, self.palette.on_brand);
-        draw_text(c, MARGIN_X + CELL_PAD_X, baseline, head, b"Description");
+        draw_text(c, MARGIN_X + CELL_PAD_X, baseline, head, "Description");
         let mut x = MARGIN_X + self.columns.description_w;
         for &(col, w) in &self.columns.numeric {
             let label = col.label();
@@ -849,7 +749,7 @@ impl<'a> Layout<'a> {
     }
 
     /// One row, or a part of a row with a very long description (`cells` only on the first).
-    fn table_row(&mut self, description: &[Vec<u8>], cells: Option<&[Vec<u8>]>) {
+    fn table_row(&mut self, description: &[String], cells: Option<&[String]>) {
         let c = &mut self.page;
         let top = self.y;
         let height = row_height(description.len());
@@ -879,7 +779,7 @@ impl<'a> Layout<'a> {
             .map(|line| PreparedLine {
                 description: CELL.wrap(line.description.trim(), text_w),
                 cells: (self.columns.numeric.iter())
-                    .map(|&(col, _)| win_ansi(col.cell(line).trim()))
+                    .map(|&(col, _)| printable(col.cell(line).trim()))
                     .collect(),
             })
             .collect();
@@ -889,7 +789,7 @@ impl<'a> Layout<'a> {
         self.ensure(TABLE_HEAD_H + row_height(first_lines))?;
         self.table_header();
         for line in &lines {
-            let mut description: &[Vec<u8>] = &line.description;
+            let mut description: &[String] = &line.description;
             let mut cells = Some(line.cells.as_slice());
             loop {
                 let height = row_height(description.len());
@@ -968,18 +868,18 @@ impl<'a> Layout<'a> {
         self.ensure(TAX_HEAD_H + TAX_ROW_H)?;
         let c = &mut self.page;
         let baseline = self.y - 10.0;
-        draw_text(c, x, baseline, LABEL, b"TAX RATE");
-        draw_text_right(c, net_right, baseline, LABEL, b"NET");
-        draw_text_right(c, x + TAX_W, baseline, LABEL, b"TAX");
+        draw_text(c, x, baseline, LABEL, "TAX RATE");
+        draw_text_right(c, net_right, baseline, LABEL, "NET");
+        draw_text_right(c, x + TAX_W, baseline, LABEL, "TAX");
         hline(c, x, x + TAX_W, self.y - TAX_HEAD_H + 2.0);
         self.y -= TAX_HEAD_H;
         for row in &doc.tax_breakdown {
             self.ensure(TAX_ROW_H)?;
             let c = &mut self.page;
             let baseline = self.y - 11.5;
-            let rate = BODY.truncate(&win_ansi(&row.rate), rate_w - 4.0);
+            let rate = BODY.truncate(&printable(&row.rate), rate_w - 4.0);
             draw_text(c, x, baseline, BODY, &rate);
-            let net = win_ansi(&row.net);
+            let net = printable(&row.net);
             draw_text_right(
                 c,
                 net_right,
@@ -987,7 +887,7 @@ impl<'a> Layout<'a> {
                 BODY.fitted(&net, amount_w - 6.0),
                 &net,
             );
-            let tax = win_ansi(&row.tax);
+            let tax = printable(&row.tax);
             draw_text_right(
                 c,
                 x + TAX_W,
@@ -1017,9 +917,9 @@ impl<'a> Layout<'a> {
                 fill_rect(c, x, self.y - height, TOTALS_W, height, self.palette.tint);
             }
             let baseline = self.y - height / 2.0 - label_style.size * 0.35;
-            let label = label_style.truncate(&win_ansi(&row.label), half);
+            let label = label_style.truncate(&printable(&row.label), half);
             draw_text(c, x + 8.0, baseline, label_style, &label);
-            let value = win_ansi(&row.value);
+            let value = printable(&row.value);
             draw_text_right(
                 c,
                 RIGHT - 8.0,
@@ -1033,7 +933,7 @@ impl<'a> Layout<'a> {
     }
 
     /// A heading and wrapped lines; kept on one page when it fits on one, else it flows.
-    fn text_section(&mut self, heading: &str, lines: &[Vec<u8>]) -> Result<(), PdfError> {
+    fn text_section(&mut self, heading: &str, lines: &[String]) -> Result<(), PdfError> {
         if lines.is_empty() {
             return Ok(());
         }
@@ -1051,7 +951,7 @@ impl<'a> Layout<'a> {
             MARGIN_X,
             self.y - 8.0,
             heading_style,
-            &win_ansi(heading),
+            &printable(heading),
         );
         self.y -= heading_h;
         for line in lines {
@@ -1077,7 +977,7 @@ impl<'a> Layout<'a> {
                 draw_text(&mut c, MARGIN_X, baseline, FOOTER, line);
             }
             let number = format!("Page {} of {}", i + 1, count);
-            draw_text_right(&mut c, RIGHT, top_baseline, FOOTER, number.as_bytes());
+            draw_text_right(&mut c, RIGHT, top_baseline, FOOTER, &number);
             out.push(c.finish().into_vec());
         }
         out
@@ -1260,7 +1160,76 @@ fn deflate(data: &[u8]) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 // PDF objects.
 
+/// Every character the document can print: its text and the fixed labels (so each font's
+/// subset holds what the pages show).
+fn charset(doc: &InvoicePdf) -> Vec<char> {
+    const ASCII: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    let mut texts: Vec<&str> = vec![
+        ASCII,
+        &doc.title,
+        &doc.number,
+        &doc.company.name,
+        &doc.customer.name,
+    ];
+    texts.extend(doc.company.lines.iter().map(String::as_str));
+    texts.extend(doc.customer.lines.iter().map(String::as_str));
+    for (label, value) in &doc.facts {
+        texts.extend([label.as_str(), value.as_str()]);
+    }
+    for l in &doc.lines {
+        texts.extend([
+            l.description.as_str(),
+            &l.quantity,
+            &l.unit_price,
+            &l.discount,
+            &l.tax_rate,
+            &l.amount,
+        ]);
+    }
+    for r in &doc.tax_breakdown {
+        texts.extend([r.rate.as_str(), &r.net, &r.tax]);
+    }
+    for t in &doc.totals {
+        texts.extend([t.label.as_str(), &t.value]);
+    }
+    texts.extend(doc.notes.as_deref());
+    texts.extend(doc.payment_instructions.iter().map(String::as_str));
+    texts.extend(doc.footer.as_deref());
+    let mut chars: Vec<char> = texts
+        .iter()
+        .flat_map(|t| printable(t).chars().collect::<Vec<_>>())
+        .collect();
+    chars.sort_unstable();
+    chars.dedup();
+    chars
+}
+
+/// A PDF date from a day (midnight UTC).
+fn pdf_date(d: chrono::NaiveDate) -> pdf_writer::Date {
+    use chrono::Datelike;
+    pdf_writer::Date::new(d.year().clamp(0, 9999) as u16)
+        .month(d.month() as u8)
+        .day(d.day() as u8)
+        .hour(0)
+        .minute(0)
+        .second(0)
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
+}
+
+/// A six-letter subset tag derived from the document (stable for the same document).
+fn subset_tag(doc: &InvoicePdf, font: Font) -> String {
+    let digest = crate::auth::sha256_hex(format!("{}{}{font:?}", doc.title, doc.number).as_bytes());
+    digest
+        .bytes()
+        .take(6)
+        .map(|b| char::from(b'A' + b % 26))
+        .collect()
+}
+
 fn write_pdf(doc: &InvoicePdf, pages: Vec<Vec<u8>>, logo: Option<&LogoImage>) -> Vec<u8> {
+    use pdf_writer::TextStr;
+    use pdf_writer::types::{AssociationKind, OutputIntentSubtype};
     let mut next = 1;
     let mut alloc = || {
         let id = Ref::new(next);
@@ -1270,30 +1239,100 @@ fn write_pdf(doc: &InvoicePdf, pages: Vec<Vec<u8>>, logo: Option<&LogoImage>) ->
     let catalog_id = alloc();
     let tree_id = alloc();
     let info_id = alloc();
-    let regular_id = alloc();
-    let bold_id = alloc();
+    let metadata_id = alloc();
+    let icc_id = alloc();
+    let file_ids = doc.facturx.as_ref().map(|_| (alloc(), alloc()));
     let logo_ids = logo.map(|l| (alloc(), l.alpha.as_ref().map(|_| alloc())));
     let page_ids: Vec<(Ref, Ref)> = pages.iter().map(|_| (alloc(), alloc())).collect();
+    // Each font takes six objects from here on.
+    let regular_id = alloc();
+    let bold_id = Ref::new(regular_id.get() + 6);
 
     let mut pdf = Pdf::new();
-    pdf.catalog(catalog_id).pages(tree_id);
+    let title = format!("{} {}", doc.title, doc.number);
+    let title = title.trim();
+    let date = doc.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let producer = "ERP";
+
+    let mut catalog = pdf.catalog(catalog_id);
+    catalog.pages(tree_id).metadata(metadata_id);
+    catalog
+        .output_intents()
+        .push()
+        .subtype(OutputIntentSubtype::PDFA)
+        .output_condition_identifier(TextStr("sRGB IEC61966-2.1"))
+        .info(TextStr("sRGB IEC61966-2.1"))
+        .dest_output_profile(icc_id);
+    if let Some((spec_id, _)) = file_ids {
+        catalog
+            .names()
+            .embedded_files()
+            .names()
+            .insert(Str(FACTURX_FILE.as_bytes()), spec_id);
+        catalog.insert(Name(b"AF")).array().item(spec_id);
+    }
+    catalog.finish();
     pdf.pages(tree_id)
         .kids(page_ids.iter().map(|&(page, _)| page))
         .count(page_ids.len() as i32);
 
-    let title = format!("{} {}", doc.title, doc.number);
     let mut info = pdf.document_info(info_id);
-    info.title(TextStr(title.trim()));
+    info.title(TextStr(title));
     if !doc.company.name.is_empty() {
         info.author(TextStr(&doc.company.name));
     }
+    info.producer(TextStr(producer))
+        .creation_date(pdf_date(date))
+        .modified_date(pdf_date(date));
     info.finish();
 
-    for (id, font) in [(regular_id, Font::Regular), (bold_id, Font::Bold)] {
-        pdf.type1_font(id)
-            .base_font(font.base_font())
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    let stamp = format!("{date}T00:00:00Z");
+    let xmp = pdfa::xmp(&pdfa::Meta {
+        title,
+        author: &doc.company.name,
+        producer,
+        date: &stamp,
+        facturx: doc.facturx.as_ref().map(|_| FACTURX_FILE),
+    });
+    pdf.metadata(metadata_id, xmp.as_bytes());
+    let icc = deflate(&pdfa::srgb_icc());
+    pdf.icc_profile(icc_id, &icc)
+        .n(3)
+        .filter(Filter::FlateDecode);
+
+    if let (Some(xml), Some((spec_id, file_id))) = (&doc.facturx, file_ids) {
+        let compressed = deflate(xml);
+        let mut file = pdf.embedded_file(file_id, &compressed);
+        file.filter(Filter::FlateDecode);
+        file.subtype(Name(b"text/xml"));
+        file.params()
+            .size(xml.len() as i32)
+            .modification_date(pdf_date(date));
+        file.finish();
+        pdf.file_spec(spec_id)
+            .path(Str(FACTURX_FILE.as_bytes()))
+            .unic_file(TextStr(FACTURX_FILE))
+            .description(TextStr("Factur-X / ZUGFeRD e-invoice (EN 16931)"))
+            .embedded_file_with_unicode(file_id)
+            .association_kind(AssociationKind::Alternative);
     }
+
+    let chars = charset(doc);
+    let after_regular = font::write(
+        &mut pdf,
+        Font::Regular,
+        regular_id,
+        &chars,
+        &subset_tag(doc, Font::Regular),
+    );
+    debug_assert_eq!(after_regular, bold_id);
+    font::write(
+        &mut pdf,
+        Font::Bold,
+        bold_id,
+        &chars,
+        &subset_tag(doc, Font::Bold),
+    );
 
     if let (Some(logo), Some((image_id, mask_id))) = (logo, logo_ids) {
         let mut image = pdf.image_xobject(image_id, &logo.data);
@@ -1327,10 +1366,11 @@ fn write_pdf(doc: &InvoicePdf, pages: Vec<Vec<u8>>, logo: Option<&LogoImage>) ->
         page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
         page.contents(content_id);
         let mut resources = page.resources();
-        resources
-            .fonts()
-            .pair(Font::Regular.resource(), regular_id)
-            .pair(Font::Bold.resource(), bold_id);
+        let mut fonts = resources.fonts();
+        for (font, id) in Font::ALL.into_iter().zip([regular_id, bold_id]) {
+            fonts.pair(font.resource(), id);
+        }
+        fonts.finish();
         if let (0, Some((image_id, _))) = (i, logo_ids) {
             resources.x_objects().pair(Name(LOGO_RESOURCE), image_id);
         }
@@ -1339,6 +1379,8 @@ fn write_pdf(doc: &InvoicePdf, pages: Vec<Vec<u8>>, logo: Option<&LogoImage>) ->
         pdf.stream(content_id, &deflate(content))
             .filter(Filter::FlateDecode);
     }
+    let id = crate::auth::sha256_hex(title.as_bytes()).into_bytes()[..32].to_vec();
+    pdf.set_file_id((id.clone(), id));
     pdf.finish()
 }
 
@@ -1434,6 +1476,8 @@ mod tests {
             notes: Some("Thank you for your business.\nPlease quote the invoice number.".into()),
             payment_instructions: vec!["IBAN NL91 INGB 0001 2345 67".into(), "BIC INGBNL2A".into()],
             footer: Some("Acme Trading B.V. · Chamber of Commerce 12345678".into()),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1),
+            facturx: None,
         }
     }
 
@@ -1508,37 +1552,28 @@ mod tests {
     // --- Text handling ---------------------------------------------------------------------
 
     #[test]
-    fn encodes_win_ansi() {
-        assert_eq!(win_ansi("Abc 1"), b"Abc 1");
-        assert_eq!(win_ansi("café €5 – “ok”"), b"caf\xe9 \x805 \x96 \x93ok\x94");
-        assert_eq!(win_ansi("1\u{202F}234\u{2212}"), b"1\xa0234-");
-        assert_eq!(win_ansi("a\u{AD}b\u{200B}c"), b"abc");
-        assert_eq!(win_ansi("日本 ł"), b"?? ?");
-        assert_eq!(win_ansi("a\tb\nc"), b"a b c");
-    }
-
-    #[test]
-    fn measures_with_afm_widths() {
-        // "Hello": H 722 e 556 l 222 l 222 o 556 = 2278 units.
-        assert!((Font::Regular.width(b"Hello", 10.0) - 22.78).abs() < 1e-3);
-        // Bold: H 722 e 556 l 278 l 278 o 611 = 2445 units.
-        assert!((Font::Bold.width(b"Hello", 10.0) - 24.45).abs() < 1e-3);
-        assert_eq!(Font::Regular.glyph_units(0x80), 556); // Euro
-        assert_eq!(Font::Bold.glyph_units(b'W'), 944);
-        assert_eq!(Font::Regular.glyph_units(b'\n'), 0);
+    fn prints_what_the_font_has() {
+        assert_eq!(printable("Abc 1"), "Abc 1");
+        assert_eq!(
+            printable("café €5 – “ok” Łódź Αθήνα Москва"),
+            "café €5 – “ok” Łódź Αθήνα Москва"
+        );
+        assert_eq!(printable("a\u{AD}b\u{200B}c"), "abc");
+        assert_eq!(printable("日本 ł"), "?? ł");
+        assert_eq!(printable("a\tb\nc"), "a b c");
     }
 
     #[test]
     fn wraps_words_and_breaks_long_ones() {
-        let text = win_ansi("the quick brown fox jumps over the lazy dog");
+        let text = printable("the quick brown fox jumps over the lazy dog");
         let lines = wrap(&text, Font::Regular, 10.0, 60.0);
         assert!(lines.len() > 1);
         for line in &lines {
             assert!(Font::Regular.width(line, 10.0) <= 60.0);
-            assert!(!line.starts_with(b" ") && !line.ends_with(b" "));
+            assert!(!line.starts_with(' ') && !line.ends_with(' '));
         }
-        assert_eq!(lines.join(&b' '), text);
-        let long = vec![b'W'; 40];
+        assert_eq!(lines.join(" "), text);
+        let long = "W".repeat(40);
         let lines = wrap(&long, Font::Regular, 10.0, 50.0);
         assert_eq!(lines.concat(), long);
         assert!(
@@ -1546,26 +1581,23 @@ mod tests {
                 .iter()
                 .all(|l| !l.is_empty() && Font::Regular.width(l, 10.0) <= 50.0)
         );
-        assert_eq!(wrap(b"", Font::Regular, 10.0, 50.0), vec![Vec::<u8>::new()]);
-        assert_eq!(
-            wrap(b"   ", Font::Regular, 10.0, 50.0),
-            vec![Vec::<u8>::new()]
-        );
+        assert_eq!(wrap("", Font::Regular, 10.0, 50.0), vec![String::new()]);
+        assert_eq!(wrap("   ", Font::Regular, 10.0, 50.0), vec![String::new()]);
         // Even a zero width makes progress.
-        assert_eq!(wrap(b"ab", Font::Regular, 10.0, 0.0).len(), 2);
+        assert_eq!(wrap("ab", Font::Regular, 10.0, 0.0).len(), 2);
         assert_eq!(
             wrap_paragraphs("a\n\nb\n", Font::Regular, 10.0, 50.0),
-            vec![b"a".to_vec(), vec![], b"b".to_vec()]
+            vec!["a".to_string(), String::new(), "b".to_string()]
         );
     }
 
     #[test]
     fn truncates_with_an_ellipsis() {
-        let text = win_ansi("A rather long company name that goes on");
+        let text = printable("A rather long company name that goes on");
         let cut = truncate(&text, Font::Regular, 10.0, 80.0);
-        assert!(cut.ends_with(b"..."));
+        assert!(cut.ends_with("..."));
         assert!(Font::Regular.width(&cut, 10.0) <= 80.0);
-        assert_eq!(truncate(b"short", Font::Regular, 10.0, 80.0), b"short");
+        assert_eq!(truncate("short", Font::Regular, 10.0, 80.0), "short");
     }
 
     #[test]
@@ -1587,8 +1619,14 @@ mod tests {
         let pdf = render_invoice(&doc).expect("render");
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(contains(&pdf, b"/FlateDecode"));
-        assert!(contains(&pdf, b"/BaseFont /Helvetica-Bold"));
-        assert!(contains(&pdf, b"/WinAnsiEncoding"));
+        assert!(contains(&pdf, b"+LiberationSans-Bold"));
+        assert!(contains(&pdf, b"/FontFile2") && contains(&pdf, b"/ToUnicode"));
+        assert!(contains(&pdf, b"<pdfaid:part>3</pdfaid:part>"));
+        assert!(contains(&pdf, b"/OutputIntents") && contains(&pdf, b"/GTS_PDFA1"));
+        assert!(
+            !contains(&pdf, b"/EmbeddedFiles"),
+            "no e-invoice given, none embedded"
+        );
         let pages = pages_text(&pdf);
         assert_eq!(pages.len(), 1);
         let text = &pages[0];
@@ -1782,7 +1820,7 @@ mod tests {
         doc.notes = Some("note ".repeat(3000));
         let pdf = render_invoice(&doc).expect("render");
         let pages = pages_text(&pdf);
-        assert!(pages[0].contains("???????? ÆØÅ"), "{}", pages[0]);
+        assert!(pages[0].contains("Ελληνικά ÆØÅ"), "{}", pages[0]);
         assert!(pages.len() >= 2);
     }
 
