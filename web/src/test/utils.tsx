@@ -41,11 +41,13 @@ export function fakeSession(overrides: Partial<SessionValue> & { permissions?: P
 
 /**
  * Renders `ui` at `path` (matched by `route`, default `path`) inside a memory router, a fresh
- * query client (no retries) and the given session.
+ * query client (no retries) and the given session; `state` is the entry's history state.
  */
 export function renderWithProviders(
   ui: ReactElement,
-  { session = fakeSession(), path = '/', route }: { session?: SessionValue; path?: string; route?: string } = {},
+  {
+    session = fakeSession(), path = '/', route, state,
+  }: { session?: SessionValue; path?: string; route?: string; /** The history state of `path` (location.state). */ state?: unknown } = {},
 ) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   const router = createMemoryRouter(
@@ -53,7 +55,7 @@ export function renderWithProviders(
       { path: route ?? path.split('?')[0], element: ui },
       { path: '*', element: <p>Elsewhere</p> },
     ],
-    { initialEntries: [path] },
+    { initialEntries: [state === undefined ? path : { pathname: path.split(/[?#]/)[0], search: /\?[^#]*/.exec(path)?.[0] ?? '', hash: /#.*/.exec(path)?.[0] ?? '', state }] },
   );
   const result = render(
     <QueryClientProvider client={queryClient}>

@@ -7,12 +7,13 @@ import { fakeSession, jsonResponse, mockFetch, renderWithProviders } from '../..
 import { blankLine, type EditorLine } from './editorState';
 import { LineEditor, useLineEditor } from './LineEditor';
 
-function Harness({ lines }: { lines?: Partial<EditorLine>[] }) {
+function Harness({ lines, showErrors = false }: { lines?: Partial<EditorLine>[]; showErrors?: boolean }) {
   const model = useLineEditor('EUR', () => (lines ? lines.map((l) => ({ ...blankLine(), ...l })) : [blankLine()]));
   return (
     <>
-      <LineEditor model={model} />
+      <LineEditor model={model} showErrors={showErrors} />
       <p data-testid="dirty">{model.state.dirty ? 'dirty' : 'clean'}</p>
+      <p data-testid="sent">{JSON.stringify(model.collect()?.lines ?? null)}</p>
     </>
   );
 }
@@ -110,5 +111,40 @@ describe('LineEditor', () => {
     await user.clear(price);
     await user.type(price, '10');
     expect(total()).toBe(money(10.75));
+  });
+
+  it('sets a VAT category per line; other categories than S ask for a rate of 0 and their reason', async () => {
+    const user = userEvent.setup();
+    render([{ description: 'Training', quantity: '1', unit_price: '100', tax_rate: '20' }]);
+    const category = screen.getByRole('combobox', { name: 'VAT category, line 1' });
+    expect(category).toHaveValue('');
+    expect(screen.queryByRole('textbox', { name: /Exemption reason/ })).not.toBeInTheDocument();
+    const sent = () => JSON.parse(screen.getByTestId('sent').textContent ?? 'null') as Record<string, unknown>[] | null;
+    // Auto: nothing is sent for the category.
+    expect(sent()?.[0]).not.toHaveProperty('vat_category');
+    await user.selectOptions(category, 'E');
+    const rate = screen.getByRole('textbox', { name: 'Tax rate, line 1' });
+    expect(rate).toHaveAccessibleDescription('A line of VAT category E (exempt from VAT) has a tax rate of 0.');
+    expect(sent()).toBeNull();
+    await user.clear(rate);
+    await user.type(rate, '0');
+    // Exempt: the reason is required (said once the user saves: `showErrors`).
+    const reason = screen.getByRole('textbox', { name: 'Exemption reason, line 1' });
+    expect(sent()).toBeNull();
+    await user.type(reason, 'VATEX-EU-132-1I');
+    expect(sent()?.[0]).toMatchObject({ tax_rate: '0', vat_category: 'E', vat_exemption_reason: 'VATEX-EU-132-1I' });
+    // Enter in the reason adds the next line.
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('combobox', { name: 'Item, line 2' })).toHaveFocus();
+    // Back to S: no reason is sent, and S needs a rate above 0.
+    await user.selectOptions(category, 'S');
+    expect(screen.queryByRole('textbox', { name: 'Exemption reason, line 1' })).not.toBeInTheDocument();
+    expect(rate).toHaveAccessibleDescription('A standard-rated line (S) needs a tax rate above 0.');
+  });
+
+  it('asks for the reason of an exempt line once the user saves', () => {
+    renderWithProviders(<Harness showErrors lines={[{ description: 'Course', quantity: '1', unit_price: '80', vat_category: 'E' }]} />, { session, path: '/orders/new' });
+    expect(screen.getByRole('textbox', { name: 'Exemption reason, line 1' })).toHaveAccessibleDescription(/Give the reason for the exemption/);
+    expect(screen.getByRole('textbox', { name: 'Exemption reason, line 1' })).toHaveAttribute('aria-invalid', 'true');
   });
 });

@@ -9,10 +9,11 @@ import {
 
 import type { Schema } from '../../api/types';
 import { useCompany, useFormat, type Formatter } from '../../company';
+import { VAT_CATEGORIES } from '../einvoice/codes';
 import { ProductPicker } from './ProductPicker';
 import {
-  initialState, isBlank, priceEditorLine, reducer, sentence,
-  type Action, type EditorLine, type EditorState, type LineField, type Parsers, type PricedLine,
+  initialState, isBlank, priceEditorLine, reducer, sentence, takesReason,
+  type Action, type EditableField, type EditorLine, type EditorState, type LineField, type Parsers, type PricedLine,
 } from './editorState';
 import { documentTotals, MAX_LINES, type DocumentTotals, type Rounding } from './totals';
 import './lines.css';
@@ -22,6 +23,9 @@ type Product = Schema<'Product'>;
 
 /** Priced lines by line object (lines are immutable: an edit makes a new object). */
 const PRICE_CACHE = new WeakMap<EditorLine, { currency: string; rounding: Rounding; parsers: Parsers; result: PricedLine | null }>();
+
+/** "S standard rate, Z zero rated, …" for the help under the editor. */
+const VAT_HELP = VAT_CATEGORIES.map((c) => `${c.code} ${c.name}`).join(', ');
 
 /** Rows rendered in the first pass of a long document. */
 const FIRST_ROWS = 60;
@@ -96,6 +100,8 @@ const FIELD_LABELS: Record<LineField, string> = {
   discountKind: 'Discount type',
   discount: 'Discount',
   tax_rate: 'Tax rate',
+  vat_category: 'VAT category',
+  vat_exemption_reason: 'Exemption reason',
 };
 
 interface RowProps {
@@ -125,7 +131,7 @@ const LineRow = memo(function LineRow({ line, index, isLast, result, serverError
     const text = field === 'discountKind' ? '' : line[field];
     return text.trim() ? client : undefined;
   };
-  const edit = (field: keyof Omit<EditorLine, 'id'>, value: string) => dispatch({ type: 'edit', id, field, value });
+  const edit = (field: EditableField, value: string) => dispatch({ type: 'edit', id, field, value });
 
   function keyDown(field: LineField) {
     return (e: KeyboardEvent<HTMLInputElement | HTMLSelectElement>) => {
@@ -134,7 +140,7 @@ const LineRow = memo(function LineRow({ line, index, isLast, result, serverError
         dispatch({ type: 'move', id, by: e.key === 'ArrowUp' ? -1 : 1, field });
       } else if (e.key === 'Enter') {
         e.preventDefault();
-        if (field === 'tax_rate') dispatch({ type: 'add', after: id });
+        if (field === 'tax_rate' || field === 'vat_exemption_reason') dispatch({ type: 'add', after: id });
       }
     };
   }
@@ -157,6 +163,12 @@ const LineRow = memo(function LineRow({ line, index, isLast, result, serverError
   const u = cell('unit_price');
   const dk = cell('discount');
   const t = cell('tax_rate');
+  const vc = cell('vat_category');
+  const vr = cell('vat_exemption_reason');
+  const reasonShown = takesReason(line.vat_category);
+  // A stored line's unit is sent back as it was: the server's word on it goes under the item.
+  const unitError = serverErrors['unit_code'] ? sentence(serverErrors['unit_code']) : undefined;
+  const itemErrorIds = [d.errorId, unitError ? `${id}-unit_code-error` : undefined].filter(Boolean).join(' ') || undefined;
   const amounts = result?.priced?.ok ? result.priced.amounts : null;
   const label = (field: LineField) => `${FIELD_LABELS[field]}, line ${n}`;
   const message = (c: { error: string | undefined; errorId: string | undefined }) =>
@@ -201,14 +213,15 @@ const LineRow = memo(function LineRow({ line, index, isLast, result, serverError
           id={`${id}-description`}
           value={line.description}
           label={label('description')}
-          invalid={!!d.error}
-          describedBy={d.errorId}
+          invalid={!!d.error || !!unitError}
+          describedBy={itemErrorIds}
           onText={(v) => edit('description', v)}
           onPick={pick}
           onKeyDown={keyDown('description')}
         />
         {line.sku ? <span className="lines-sku">{line.sku}{line.unit ? ` · per ${line.unit}` : ''}</span> : null}
         {message(d)}
+        {unitError ? <p className="lines-error" id={`${id}-unit_code-error`}>{unitError}</p> : null}
       </div>
       <div role="cell" className="lines-cell num">
         <input
@@ -251,6 +264,29 @@ const LineRow = memo(function LineRow({ line, index, isLast, result, serverError
         />
         {message(t)}
       </div>
+      <div role="cell" className="lines-cell lines-vat">
+        <select
+          data-field="vat_category" aria-label={label('vat_category')} value={line.vat_category}
+          aria-invalid={vc.error ? true : undefined} aria-describedby={vc.errorId}
+          onChange={(e) => edit('vat_category', e.target.value)} onKeyDown={keyDown('vat_category')}
+        >
+          <option value="">Auto</option>
+          {VAT_CATEGORIES.map((c) => <option key={c.code} value={c.code}>{c.short}</option>)}
+        </select>
+        {message(vc)}
+      </div>
+      {reasonShown ? (
+        <div role="cell" className="lines-cell lines-reason">
+          <label htmlFor={`${id}-reason`}>{line.vat_category === 'E' ? 'Exemption reason' : 'Exemption reason (optional)'}</label>
+          <input
+            id={`${id}-reason`} data-field="vat_exemption_reason" type="text" autoComplete="off" maxLength={200}
+            aria-label={label('vat_exemption_reason')} aria-invalid={vr.error ? true : undefined} aria-describedby={vr.errorId}
+            placeholder="A text or a VATEX code, e.g. VATEX-EU-132-1I"
+            value={line.vat_exemption_reason} onChange={(e) => edit('vat_exemption_reason', e.target.value)} onKeyDown={keyDown('vat_exemption_reason')}
+          />
+          {message(vr)}
+        </div>
+      ) : null}
       <div role="cell" className="lines-cell num lines-amount" data-amount>
         {amounts ? fmt.money({ amount: amounts.net, currency }) : '—'}
       </div>
@@ -361,6 +397,7 @@ export function LineEditor({
               <div role="columnheader" className="lines-cell num">Unit price ({currency})</div>
               <div role="columnheader" className="lines-cell">Discount</div>
               <div role="columnheader" className="lines-cell num">Tax %</div>
+              <div role="columnheader" className="lines-cell">VAT</div>
               <div role="columnheader" className="lines-cell num">Amount</div>
               <div role="columnheader" className="lines-cell"><span className="visually-hidden">Actions</span></div>
             </div>
@@ -391,7 +428,13 @@ export function LineEditor({
       {linesError ? <div className="problem" role="alert"><p>{sentence(linesError)}</p></div> : null}
       <div className="lines-footer">
         <button type="button" className="button" onClick={() => dispatch({ type: 'add' })}>Add line</button>
-        <p className="lines-muted lines-help">Enter in a tax rate adds a line; Alt+↑ and Alt+↓ move a line.</p>
+        <div className="lines-help">
+          <p className="lines-muted">Enter in a tax rate adds a line; Alt+↑ and Alt+↓ move a line.</p>
+          <p className="lines-muted">
+            VAT category: “Auto” is S above 0 % and Z at 0 %. {VAT_HELP}. Every category but S has a tax rate of 0 and can
+            give its exemption reason; an exempt line (E) must.
+          </p>
+        </div>
         <TotalsPanel totals={totals} currency={currency} />
       </div>
     </div>

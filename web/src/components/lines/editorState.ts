@@ -2,6 +2,7 @@
 // Unchanged lines keep their object identity, so memoised rows skip re-rendering and the
 // per-line prices (cached by line object) are recomputed only for the line that changed.
 import type { Schema } from '../../api/types';
+import { isVatCategory, VAT_CATEGORIES } from '../einvoice/codes';
 import { MAX_DESCRIPTION, priceLine, type DiscountInput, type LineError, type LineInput, type Priced, type Rounding } from './totals';
 
 type Line = Schema<'Line'>;
@@ -22,6 +23,12 @@ export interface EditorLine {
   discountKind: DiscountKind;
   discount: string;
   tax_rate: string;
+  /** EN 16931 VAT category (`S`, `Z`, `E`, …); '' is "auto" (not sent: S above 0 %, Z at 0 %). */
+  vat_category: string;
+  /** Sent only with a category other than S (required for E). */
+  vat_exemption_reason: string;
+  /** The stored line's unit (UN/ECE Rec 20), sent back as it was; null: the product's or pieces. */
+  unit_code: string | null;
 }
 
 export interface EditorState {
@@ -31,8 +38,9 @@ export interface EditorState {
   focus: { id: string; field: LineField; at: number } | null;
 }
 
-export type LineField = 'description' | 'quantity' | 'unit_price' | 'discountKind' | 'discount' | 'tax_rate';
-export type EditableField = Exclude<keyof EditorLine, 'id'>;
+export type LineField =
+  | 'description' | 'quantity' | 'unit_price' | 'discountKind' | 'discount' | 'tax_rate' | 'vat_category' | 'vat_exemption_reason';
+export type EditableField = Exclude<keyof EditorLine, 'id' | 'unit_code'>;
 
 let counter = 0;
 export const newLineId = () => `l${Date.now().toString(36)}-${(counter += 1)}`;
@@ -40,13 +48,19 @@ export const newLineId = () => `l${Date.now().toString(36)}-${(counter += 1)}`;
 export function blankLine(): EditorLine {
   return {
     id: newLineId(), product_id: null, sku: null, unit: null, description: '', quantity: '1', unit_price: '',
-    discountKind: 'none', discount: '', tax_rate: '',
+    discountKind: 'none', discount: '', tax_rate: '', vat_category: '', vat_exemption_reason: '', unit_code: null,
   };
 }
 
+/** A category other than "auto" and S: the line says why it carries no VAT. */
+export const takesReason = (category: string) => category !== '' && category !== 'S';
+
 /** Nothing typed: left out when saving (the default quantity "1" alone does not count). */
 export function isBlank(l: EditorLine): boolean {
-  return !l.product_id && !l.description.trim() && !l.unit_price.trim() && !l.discount.trim() && !l.tax_rate.trim();
+  return (
+    !l.product_id && !l.description.trim() && !l.unit_price.trim() && !l.discount.trim() && !l.tax_rate.trim() &&
+    !l.vat_category && !l.vat_exemption_reason.trim()
+  );
 }
 
 export type Action =
@@ -89,7 +103,8 @@ export function reducer(state: EditorState, action: Action): EditorState {
       return {
         ...state, dirty: true,
         lines: replace(state.lines, action.id, (l) => ({
-          ...l, product_id: action.product.id, sku: action.product.sku, unit: action.product.unit,
+          // The unit code is the new product's (the server maps its unit).
+          ...l, product_id: action.product.id, sku: action.product.sku, unit: action.product.unit, unit_code: null,
           description: action.product.name.slice(0, MAX_DESCRIPTION), unit_price: action.unitPrice, tax_rate: action.taxRate,
         })),
         focus: { id: action.id, field: 'quantity', at },
@@ -157,6 +172,9 @@ export function fromLine(l: Line, currency: string, p: Parsers): EditorLine {
     discountKind: d ? d.type : 'none',
     discount: d ? (d.type === 'percent' ? p.decimalInput(d.value) : p.moneyInput(d.value, currency)) : '',
     tax_rate: p.decimalInput(l.tax_rate),
+    vat_category: l.vat_category ?? '',
+    vat_exemption_reason: l.vat_exemption_reason ?? '',
+    unit_code: l.unit_code ?? null,
   };
 }
 
@@ -170,6 +188,8 @@ export interface ParsedLine {
 }
 
 const NUMBER_HINT = 'Enter a number, for example 1,5';
+
+const categoryName = (code: string) => VAT_CATEGORIES.find((c) => c.code === code)?.name ?? code;
 
 /** Parses one line's text. */
 export function parseLine(l: EditorLine, currency: string, p: Parsers): ParsedLine {
@@ -195,6 +215,17 @@ export function parseLine(l: EditorLine, currency: string, p: Parsers): ParsedLi
       else discount = { type: 'amount', value: v };
     }
   }
+  // The VAT category (as the server checks it): S has a rate above 0, every other one 0; an
+  // exempt line (E) gives its reason.
+  const category = l.vat_category;
+  const reason = takesReason(category) ? l.vat_exemption_reason.trim() : '';
+  if (category && !isVatCategory(category)) errors.vat_category = 'Choose a VAT category from the list.';
+  else if (taxRate !== null && category === 'S' && !(Number(taxRate) > 0)) errors.tax_rate = 'A standard-rated line (S) needs a tax rate above 0.';
+  else if (taxRate !== null && takesReason(category) && Number(taxRate) !== 0) {
+    errors.tax_rate = `A line of VAT category ${category} (${categoryName(category)}) has a tax rate of 0.`;
+  }
+  if (category === 'E' && !reason) errors.vat_exemption_reason = 'Give the reason for the exemption: a text, or a VATEX code such as VATEX-EU-132-1I.';
+  else if ([...reason].length > 200) errors.vat_exemption_reason = 'At most 200 characters.';
   if (quantity === null || unitPrice === null || taxRate === null || errors.discount) {
     return { request: null, input: null, errors };
   }
@@ -202,6 +233,10 @@ export function parseLine(l: EditorLine, currency: string, p: Parsers): ParsedLi
   const request: LineRequest = {
     product_id: l.product_id, description: l.description.trim(), quantity, unit_price: unitPrice, discount, tax_rate: taxRate,
   };
+  // Left out when not set, so "auto" stays the server's default.
+  if (category) request.vat_category = category;
+  if (reason) request.vat_exemption_reason = reason;
+  if (l.unit_code) request.unit_code = l.unit_code;
   return { request, input, errors };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { CASES, ROUNDINGS } from './cases';
-import { computeTotals, documentTotals, parseDec, priceLine, rateKey, roundDiv, type LineInput, type Rounding } from './totals';
+import { allocateTax, computeTotals, documentTotals, parseDec, priceLine, rateKey, roundDiv, type LineInput, type Rounding } from './totals';
 
 const line = (quantity: string, unit_price: number, tax_rate: string, discount: LineInput['discount'] = null): LineInput => ({
   quantity, unit_price, tax_rate, discount,
@@ -87,6 +87,25 @@ describe('document totals', () => {
     expect(t.byRate).toEqual([{ rate: '7.5', net: 16500, tax: 1238 }]);
     const jpy = computeTotals(Array.from({ length: 3 }, () => line('1', 104, '10')), 'half_up');
     expect([jpy.tax, jpy.total]).toEqual([31, 343]);
+  });
+  it('shares the tax of a rate out to its lines as the server stores it', () => {
+    const priced = (i: LineInput) => {
+      const p = priceLine(i, 'half_up');
+      if (!p.ok) throw new Error(p.error.message);
+      return { amounts: p.amounts, rate: i.tax_rate };
+    };
+    // Three JPY lines of 104 at 10 %: 31.2 at the rate → 31, the first line gets the extra yen.
+    const jpy = allocateTax([line('1', 104, '10'), line('1', 104, '10'), line('1', 104, '10')].map(priced), 'half_up');
+    expect(jpy.map((a) => [a.tax, a.total])).toEqual([[11, 115], [10, 114], [10, 114]]);
+    // Rates apart: 2 × 55.275 = 110.55 → 111 (56 + 55); the 20 % line alone keeps 1199.
+    const mixed = allocateTax([line('1', 1005, '5.5'), line('3', 1999, '20'), line('1', 1005, '5.5')].map(priced), 'half_up');
+    expect(mixed.map((a) => a.tax)).toEqual([56, 1199, 55]);
+    for (const c of CASES) {
+      const lines = c.lines.map(priced);
+      const t = computeTotals(c.lines, 'half_even');
+      const shared = allocateTax(lines, 'half_even');
+      expect(shared.reduce((s, a) => s + a.tax, 0)).toBe(t.tax);
+    }
   });
   it('sums the stored tax of lines the server priced', () => {
     const stored = [{ amounts: { gross: 104, discount_amount: 0, net: 104, tax: 10, total: 114 }, rate: '10' }];

@@ -257,6 +257,41 @@ export function documentTotals(
   return { subtotal: Number(subtotal), discount: Number(discount), tax: Number(tax), total: Number(total), byRate, invalid, overflow };
 }
 
+/**
+ * The lines' tax rounded per rate and shared out, as the server's `allocate_tax` stores it:
+ * the tax at each rate is round(Σ net × rate / 100); each line gets its exact tax rounded
+ * down, and the lines with the largest remainders (earlier lines first on a tie) one more.
+ */
+export function allocateTax(lines: ReadonlyArray<{ amounts: LineAmounts; rate: string }>, rounding: Rounding): LineAmounts[] {
+  const out = lines.map((l) => ({ ...l.amounts }));
+  const groups = new Map<string, number[]>();
+  lines.forEach((l, i) => {
+    const key = rateKey(l.rate);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const [key, at] of groups) {
+    const rate = parseDec(key);
+    if (!rate) continue;
+    const denominator = pow10(rate.scale) * 100n;
+    const members = at.map((i) => ({ line: out[i] as LineAmounts, exact: BigInt(lines[i]?.amounts.net ?? 0) * rate.units }));
+    const floorSum = members.reduce((sum, m) => sum + m.exact / denominator, 0n);
+    const exactSum = members.reduce((sum, m) => sum + m.exact, 0n);
+    const extra = Number(roundDiv(exactSum, denominator, rounding) - floorSum);
+    const order = members.map((_, k) => k).sort((a, b) => {
+      const ra = (members[a]?.exact ?? 0n) % denominator;
+      const rb = (members[b]?.exact ?? 0n) % denominator;
+      return ra === rb ? a - b : ra > rb ? -1 : 1;
+    });
+    const up = new Set(order.slice(0, extra));
+    members.forEach((m, k) => {
+      const tax = m.exact / denominator + (up.has(k) ? 1n : 0n);
+      m.line.tax = Number(tax);
+      m.line.total = Number(BigInt(m.line.net) + tax);
+    });
+  }
+  return out;
+}
+
 /** Prices every line and sums them: what the server answers as `totals` for these lines. */
 export function computeTotals(inputs: ReadonlyArray<LineInput>, rounding: Rounding): DocumentTotals {
   return documentTotals(

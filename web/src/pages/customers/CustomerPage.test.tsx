@@ -122,6 +122,74 @@ describe('CustomerPage', () => {
   });
 });
 
+describe('CustomerPage e-invoicing', () => {
+  const einvoiced = () =>
+    customer({
+      legal_registration_id: 'HRB 999', electronic_address: { scheme: '0204', id: '991-12345-67' }, buyer_reference: '991-12345-67',
+      ubl_by_email: true,
+    });
+
+  it('shows the e-invoicing data, edits it, and clears it with null', async () => {
+    let body: Record<string, unknown> = {};
+    mockFetch(async (req) => {
+      if (req.method === 'PATCH') {
+        body = (await req.json()) as Record<string, unknown>;
+        return jsonResponse(customer({ version: 2 }), 200, { ETag: '"2"' });
+      }
+      return jsonResponse(einvoiced(), 200, { ETag: '"1"' });
+    });
+    renderWithProviders(<CustomerPage />, { session: writer, path: '/customers/c1', route });
+    const details = within(await screen.findByRole('region', { name: 'Details' }));
+    expect(details.getByText('0204: 991-12345-67')).toBeInTheDocument();
+    expect(details.getByText('HRB 999')).toBeInTheDocument();
+    expect(details.getByText('PDF and UBL e-invoice')).toBeInTheDocument();
+    const form = within(screen.getByRole('group', { name: 'E-invoicing' }));
+    expect(form.getByRole('textbox', { name: 'Company registration number' })).toHaveValue('HRB 999');
+    expect(form.getByRole('textbox', { name: 'Buyer reference' })).toHaveValue('991-12345-67');
+    const attach = form.getByRole('checkbox', { name: 'Send the UBL e-invoice with each invoice' });
+    expect(attach).toBeChecked();
+    await userEvent.clear(form.getByRole('textbox', { name: 'Electronic address id' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    // A scheme without an id is refused before sending.
+    expect(form.getByRole('textbox', { name: 'Electronic address id' })).toHaveAccessibleDescription(/id in that scheme/);
+    await userEvent.clear(form.getByRole('combobox', { name: 'Electronic address scheme' }));
+    await userEvent.clear(form.getByRole('textbox', { name: 'Company registration number' }));
+    await userEvent.clear(form.getByRole('textbox', { name: 'Buyer reference' }));
+    await userEvent.click(attach);
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Your changes are saved.');
+    expect(body).toMatchObject({ legal_registration_id: null, electronic_address: null, buyer_reference: null, ubl_by_email: false });
+  });
+
+  it('creates a customer with its e-invoicing data', async () => {
+    let body: unknown;
+    mockFetch(async (req) => {
+      if (req.method !== 'POST') return undefined;
+      body = await req.json();
+      return jsonResponse(customer({ id: 'c8' }), 201, { ETag: '"1"' });
+    });
+    const { router } = renderWithProviders(<NewCustomerPage />, { session: writer, path: '/customers/new' });
+    await userEvent.type(screen.getByRole('textbox', { name: /^name/i }), 'Stadt Musterhausen');
+    await userEvent.type(screen.getByRole('combobox', { name: 'Electronic address scheme' }), '0204');
+    await userEvent.type(screen.getByRole('textbox', { name: 'Electronic address id' }), '991-33333-44');
+    await userEvent.type(screen.getByRole('textbox', { name: 'Buyer reference' }), '991-33333-44');
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Send the UBL e-invoice with each invoice' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Create customer' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/customers/c8'));
+    expect(body).toEqual({
+      name: 'Stadt Musterhausen', email: null, phone: null, tax_id: null, notes: null, billing_address: null,
+      electronic_address: { scheme: '0204', id: '991-33333-44' }, buyer_reference: '991-33333-44', ubl_by_email: true,
+    });
+  });
+
+  it('focuses the field a link names (#billing_address.line1)', async () => {
+    mockFetch((req) => (req.method === 'GET' ? jsonResponse(customer(), 200, { ETag: '"1"' }) : undefined));
+    renderWithProviders(<CustomerPage />, { session: writer, path: '/customers/c1#billing_address.line1', route });
+    const line1 = await screen.findByRole('textbox', { name: 'Address line 1' });
+    await waitFor(() => expect(line1).toHaveFocus());
+  });
+});
+
 describe('NewCustomerPage', () => {
   it('requires a name and creates the customer with only the filled fields', async () => {
     let body: unknown;

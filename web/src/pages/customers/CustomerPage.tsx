@@ -8,6 +8,7 @@ import { useMutationForm } from '../../components/useMutationForm';
 import { changedFields } from '../../components/list/changes';
 import { ConflictNotice } from '../../components/list/ConflictNotice';
 import { ProblemMessage } from '../../components/ProblemMessage';
+import { useFocusFromHash } from '../../components/useFocusFromHash';
 import { useFormat } from '../../company';
 import { Can } from '../../session';
 import {
@@ -127,6 +128,7 @@ function useFormatForChanges() {
     if (value === null || value === undefined || value === '') return '';
     if (field === 'payment_terms_days') return `${fmt.number(Number(value))} days`;
     if (field === 'status') return value === 'archived' ? 'Archived' : 'Active';
+    if (field === 'ubl_by_email') return value ? 'Yes' : 'No';
     return String(value);
   };
 }
@@ -205,6 +207,14 @@ function Details({ customer }: { customer: Customer }) {
             <dd>{address(s)}</dd>
           </>
         ) : null}
+        <dt>Registration no.</dt>
+        <dd>{customer.legal_registration_id ?? 'None'}</dd>
+        <dt>Peppol id</dt>
+        <dd>{customer.electronic_address ? `${customer.electronic_address.scheme}: ${customer.electronic_address.id}` : 'None'}</dd>
+        <dt>Buyer reference</dt>
+        <dd>{customer.buyer_reference ?? 'None'}</dd>
+        <dt>Invoice emails</dt>
+        <dd>{customer.ubl_by_email ? 'PDF and UBL e-invoice' : 'PDF only'}</dd>
         <RecordMeta externalIds={customer.external_ids} createdAt={customer.created_at} updatedAt={customer.updated_at} />
       </dl>
       {customer.notes ? (
@@ -221,6 +231,7 @@ function Details({ customer }: { customer: Customer }) {
 export default function CustomerPage() {
   const { id = '' } = useParams();
   const detail = useQuery({ queryKey: detailKey(id), queryFn: () => fetchCustomer(id) });
+  useFocusFromHash(detail.isSuccess);
   return (
     <RecordPage
       noun="customer"

@@ -1,7 +1,8 @@
 // The customer form: its values (text as typed), the client-side checks (the server's rules:
 // shared/src/domain/customer.rs), the API body, and the fields.
 import type { Schema } from '../../api/types';
-import { TextField } from '../../components/fields';
+import { EAS_SHAPE, EAS_SUGGESTIONS } from '../../components/einvoice/codes';
+import { Checkbox, TextField } from '../../components/fields';
 import { TextAreaField } from '../../components/list/TextAreaField';
 
 export type Customer = Schema<'Customer'>;
@@ -21,6 +22,11 @@ export interface CustomerValues {
   'billing_address.city': string;
   'billing_address.region': string;
   'billing_address.country': string;
+  legal_registration_id: string;
+  'electronic_address.scheme': string;
+  'electronic_address.id': string;
+  buyer_reference: string;
+  ubl_by_email: boolean;
 }
 
 export const LABELS: Record<string, string> = {
@@ -43,6 +49,12 @@ export const LABELS: Record<string, string> = {
   'shipping_address.city': 'Shipping city',
   'shipping_address.region': 'Shipping region',
   'shipping_address.country': 'Shipping country',
+  legal_registration_id: 'Company registration number',
+  'electronic_address.scheme': 'Electronic address scheme',
+  'electronic_address.id': 'Electronic address id',
+  electronic_address: 'Electronic address',
+  buyer_reference: 'Buyer reference',
+  ubl_by_email: 'UBL e-invoice with each invoice',
   status: 'Status',
 };
 
@@ -51,6 +63,7 @@ export function emptyValues(): CustomerValues {
     name: '', email: '', phone: '', tax_id: '', currency: '', payment_terms_days: '', notes: '',
     'billing_address.line1': '', 'billing_address.line2': '', 'billing_address.postal_code': '',
     'billing_address.city': '', 'billing_address.region': '', 'billing_address.country': '',
+    legal_registration_id: '', 'electronic_address.scheme': '', 'electronic_address.id': '', buyer_reference: '', ubl_by_email: false,
   };
 }
 
@@ -70,6 +83,11 @@ export function valuesOf(c: Customer): CustomerValues {
     'billing_address.city': a?.city ?? '',
     'billing_address.region': a?.region ?? '',
     'billing_address.country': a?.country ?? '',
+    legal_registration_id: c.legal_registration_id ?? '',
+    'electronic_address.scheme': c.electronic_address?.scheme ?? '',
+    'electronic_address.id': c.electronic_address?.id ?? '',
+    buyer_reference: c.buyer_reference ?? '',
+    ubl_by_email: c.ubl_by_email ?? false,
   };
 }
 
@@ -120,6 +138,16 @@ export function validate(v: CustomerValues, creating: boolean): Record<string, s
   const terms = v.payment_terms_days.trim();
   if (terms ? !/^\d+$/.test(terms) || Number(terms) > 365 : !creating) e.payment_terms_days = 'Enter a whole number of days from 0 to 365.';
   set('notes', text(v.notes, 'Notes', 2000, false, true));
+  set('legal_registration_id', text(v.legal_registration_id, 'The registration number', 100, false));
+  set('buyer_reference', text(v.buyer_reference, 'The buyer reference', 200, false));
+  const scheme = v['electronic_address.scheme'].trim();
+  const eid = v['electronic_address.id'].trim();
+  if (scheme || eid) {
+    if (!scheme) e['electronic_address.scheme'] = 'Enter the scheme code, for example 0088 or EM.';
+    else if (!EAS_SHAPE.test(scheme)) e['electronic_address.scheme'] = 'Enter a scheme code of the EAS list, for example 0088, 9930, 0204 or EM.';
+    if (!eid) e['electronic_address.id'] = 'Enter the customer’s id in that scheme.';
+    else set('electronic_address.id', text(eid, 'The id', 100, false));
+  }
   const addr = (k: (typeof ADDRESS_KEYS)[number]) => v[`billing_address.${k}`].trim();
   if (ADDRESS_KEYS.some((k) => addr(k))) {
     const p = 'billing_address';
@@ -151,6 +179,16 @@ export function toBody(v: CustomerValues, creating: boolean): CustomerFields {
         }
       : null,
   };
+  // E-invoicing: a create leaves out what is empty; a change sends everything (null clears).
+  const scheme = v['electronic_address.scheme'].trim().toUpperCase();
+  const eid = v['electronic_address.id'].trim();
+  const put = <K extends keyof CustomerFields>(k: K, value: CustomerFields[K]) => {
+    if (!creating || (value !== null && value !== false)) body[k] = value;
+  };
+  put('legal_registration_id', opt(v.legal_registration_id));
+  put('electronic_address', scheme || eid ? { scheme, id: eid } : null);
+  put('buyer_reference', opt(v.buyer_reference));
+  put('ubl_by_email', v.ubl_by_email);
   if (v.currency.trim() || !creating) body.currency = v.currency.trim().toUpperCase();
   if (v.payment_terms_days.trim() || !creating) body.payment_terms_days = Number(v.payment_terms_days.trim());
   return body;
@@ -168,11 +206,11 @@ export function CustomerFieldset({
   values, onChange, errors, creating,
 }: {
   values: CustomerValues;
-  onChange: (name: keyof CustomerValues, value: string) => void;
+  onChange: (name: keyof CustomerValues, value: string | boolean) => void;
   errors: Record<string, string | undefined>;
   creating: boolean;
 }) {
-  const field = (name: keyof CustomerValues) => ({
+  const field = (name: Exclude<keyof CustomerValues, 'ubl_by_email'>) => ({
     name,
     value: values[name],
     error: errors[name],
@@ -183,7 +221,7 @@ export function CustomerFieldset({
       <TextField label="Name" required maxLength={200} autoComplete="organization" {...field('name')} />
       <TextField label="Email" type="email" autoComplete="email" {...field('email')} />
       <TextField label="Phone" type="tel" autoComplete="tel" {...field('phone')} />
-      <TextField label="Tax ID" maxLength={50} {...field('tax_id')} />
+      <TextField label="Tax ID" maxLength={50} hint="The VAT identifier with its country code, e.g. FR12345678901." autoComplete="off" {...field('tax_id')} />
       <div className="record-pair">
         <TextField
           label="Currency"
@@ -214,6 +252,41 @@ export function CustomerFieldset({
           <TextField label="Region" autoComplete="billing address-level1" {...field('billing_address.region')} />
           <TextField label="Country" hint="Two letters, e.g. DE." maxLength={2} autoComplete="billing country" {...field('billing_address.country')} />
         </div>
+      </fieldset>
+      <fieldset className="record-fieldset" id="customer-einvoicing">
+        <legend>E-invoicing</legend>
+        <TextField label="Company registration number" maxLength={100} hint="For example the trade register number or the SIREN." autoComplete="off" {...field('legal_registration_id')} />
+        <div className="record-pair record-pair-end">
+          <TextField
+            label="Electronic address scheme"
+            maxLength={4}
+            list="customer-eas-codes"
+            hint="The Peppol scheme, e.g. 0088 (GLN), 9930 (German VAT), 0204 (Leitweg-ID), EM (email)."
+            autoComplete="off"
+            spellCheck={false}
+            {...field('electronic_address.scheme')}
+            onChange={(e: { target: { value: string } }) => onChange('electronic_address.scheme', e.target.value.toUpperCase())}
+          />
+          <TextField label="Electronic address id" hint="The customer’s id in that scheme." autoComplete="off" spellCheck={false} {...field('electronic_address.id')} />
+        </div>
+        <datalist id="customer-eas-codes">
+          {EAS_SUGGESTIONS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        </datalist>
+        <TextField
+          label="Buyer reference"
+          maxLength={200}
+          hint="The reference the customer wants on its invoices, e.g. a German Leitweg-ID. An invoice can give its own."
+          autoComplete="off"
+          {...field('buyer_reference')}
+        />
+        <Checkbox
+          label="Send the UBL e-invoice with each invoice"
+          name="ubl_by_email"
+          hint="Invoices emailed to this customer also carry the UBL file (EN 16931), besides the PDF."
+          checked={values.ubl_by_email}
+          error={errors.ubl_by_email}
+          onChange={(e) => onChange('ubl_by_email', e.target.checked)}
+        />
       </fieldset>
       <TextAreaField label="Notes" rows={4} {...field('notes')} />
     </>

@@ -8,6 +8,7 @@ import { api } from '../../api/client';
 import { unwrap } from '../../api/problem';
 import type { Schema } from '../../api/types';
 import { SelectField, TextField } from '../../components/fields';
+import { EInvoiceProblems, isEInvoiceProblem, type FixContext } from '../../components/einvoice/EInvoiceProblems';
 import { TextAreaField } from '../../components/list/TextAreaField';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { useMutationForm } from '../../components/useMutationForm';
@@ -21,12 +22,34 @@ type Mode = 'full' | 'lines' | 'amount';
 /** `part` of `whole` (decimal strings) as a number, for prorating a fixed discount. */
 const ratio = (part: string, whole: string) => (Number(whole) ? Number(part) / Number(whole) : 0);
 
+/** The VAT category, exemption reason and unit a credited line keeps from the invoice's line. */
+function vatOf(l: Invoice['lines'][number]): Pick<LineRequest, 'vat_category' | 'vat_exemption_reason' | 'unit_code'> {
+  const out: Pick<LineRequest, 'vat_category' | 'vat_exemption_reason' | 'unit_code'> = {};
+  if (l.vat_category) out.vat_category = l.vat_category;
+  if (l.vat_exemption_reason) out.vat_exemption_reason = l.vat_exemption_reason;
+  if (l.unit_code) out.unit_code = l.unit_code;
+  return out;
+}
+
+/**
+ * The VAT category (and exemption reason) of a credit for an amount at `rate`: that of the
+ * invoice's lines at this rate when they all share one, else the default of the rate.
+ */
+export function amountCategory(invoice: Invoice, rate: string): Pick<LineRequest, 'vat_category' | 'vat_exemption_reason'> {
+  const at = invoice.lines.filter((l) => Number(l.tax_rate) === Number(rate));
+  const first = at[0];
+  if (!first?.vat_category || at.some((l) => l.vat_category !== first.vat_category || l.vat_exemption_reason !== first.vat_exemption_reason)) return {};
+  const out: Pick<LineRequest, 'vat_category' | 'vat_exemption_reason'> = { vat_category: first.vat_category };
+  if (first.vat_exemption_reason) out.vat_exemption_reason = first.vat_exemption_reason;
+  return out;
+}
+
 export function creditLines(invoice: Invoice, quantities: Record<number, string>): LineRequest[] {
   const out: LineRequest[] = [];
   invoice.lines.forEach((l, i) => {
     const q = quantities[i];
     if (!q || Number(q) === 0) return;
-    const line: LineRequest = { description: l.description, quantity: q, unit_price: l.unit_price, tax_rate: l.tax_rate };
+    const line: LineRequest = { description: l.description, quantity: q, unit_price: l.unit_price, tax_rate: l.tax_rate, ...vatOf(l) };
     if (l.product_id) line.product_id = l.product_id;
     if (l.discount?.type === 'percent') line.discount = l.discount;
     else if (l.discount?.type === 'amount') line.discount = { type: 'amount', value: Math.round(l.discount.value * ratio(q, l.quantity)) };
@@ -35,7 +58,9 @@ export function creditLines(invoice: Invoice, quantities: Record<number, string>
   return out;
 }
 
-export function CreditNoteForm({ invoice, onDone, onCancel }: { invoice: Invoice; onDone: (note: Invoice) => void; onCancel: () => void }) {
+export function CreditNoteForm({
+  invoice, fixes, onDone, onCancel,
+}: { invoice: Invoice; fixes: FixContext; onDone: (note: Invoice) => void; onCancel: () => void }) {
   const fmt = useFormat();
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
@@ -80,7 +105,7 @@ export function CreditNoteForm({ invoice, onDone, onCancel }: { invoice: Invoice
     } else if (mode === 'amount') {
       const minor = fmt.parseMoney(amount, invoice.currency);
       if (minor === null || minor <= 0) errors.amount = `Enter an amount above zero, for example ${fmt.moneyInput(1250, invoice.currency)}.`;
-      else body.lines = [{ description: reason.trim() || 'Credit', quantity: '1', unit_price: minor, tax_rate: rate }];
+      else body.lines = [{ description: reason.trim() || 'Credit', quantity: '1', unit_price: minor, tax_rate: rate, ...amountCategory(invoice, rate) }];
     }
     setLocal(errors);
     if (Object.keys(errors).length) {
@@ -91,7 +116,10 @@ export function CreditNoteForm({ invoice, onDone, onCancel }: { invoice: Invoice
     save.mutate(body);
   }
 
-  const linesError = local.lines ?? save.fieldErrors.lines ?? Object.entries(save.fieldErrors).find(([k]) => k.startsWith('lines'))?.[1];
+  // An e-invoice problem is listed as a whole (its `lines[i]` count the credit note's lines).
+  const einvoice = isEInvoiceProblem(save.error) ? save.error : null;
+  const serverFields = einvoice ? {} : save.fieldErrors;
+  const linesError = local.lines ?? serverFields.lines ?? Object.entries(serverFields).find(([k]) => k.startsWith('lines'))?.[1];
   const friendlyLinesError = linesError && /exceeds the balance due/.test(linesError)
     ? `The credit is more than the balance due (${fmt.money({ amount: invoice.balance_due, currency: invoice.currency })}).`
     : linesError;
@@ -100,7 +128,11 @@ export function CreditNoteForm({ invoice, onDone, onCancel }: { invoice: Invoice
     <section className="card" aria-labelledby="credit-form-title">
       <h2 id="credit-form-title">Issue a credit note</h2>
       <form ref={formRef} className="form" noValidate onSubmit={submit} aria-labelledby="credit-form-title">
-        <ProblemMessage problem={Object.keys(local).length ? null : save.formError} />
+        {einvoice && !Object.keys(local).length ? (
+          <EInvoiceProblems error={einvoice} title="The credit note was not issued." context={{ ...fixes, canEditInvoice: false }} />
+        ) : (
+          <ProblemMessage problem={Object.keys(local).length ? null : save.formError} />
+        )}
         <fieldset className="invoices-fieldset">
           <legend>What to credit</legend>
           {fullAllowed ? (
@@ -124,7 +156,7 @@ export function CreditNoteForm({ invoice, onDone, onCancel }: { invoice: Invoice
             {invoice.lines.map((l, i) => (
               <TextField key={i} name={`quantity-${i}`} inputMode="decimal" autoComplete="off"
                 label={`${l.description} (invoiced ${fmt.number(l.quantity)} at ${fmt.money({ amount: l.unit_price, currency: invoice.currency })})`}
-                error={local[`quantity-${i}`] ?? save.fieldErrors[`lines[${i}].quantity`]}
+                error={local[`quantity-${i}`] ?? serverFields[`lines[${i}].quantity`]}
                 value={quantities[i] ?? ''} onChange={(e) => setQuantities((q) => ({ ...q, [i]: e.target.value }))} />
             ))}
             {friendlyLinesError ? <p className="field-error" id="credit-lines-error" role="alert">{friendlyLinesError}</p> : null}
@@ -140,7 +172,7 @@ export function CreditNoteForm({ invoice, onDone, onCancel }: { invoice: Invoice
           </>
         ) : null}
         {mode === 'full' && friendlyLinesError ? <p className="field-error" role="alert">{friendlyLinesError}</p> : null}
-        <TextAreaField label="Reason" name="reason" required maxLength={500} error={local.reason ?? save.fieldErrors.reason}
+        <TextAreaField label="Reason" name="reason" required maxLength={500} error={local.reason ?? serverFields.reason}
           value={reason} onChange={(e) => setReason(e.target.value)} />
         <p className="field-hint">Balance due now: {fmt.money({ amount: invoice.balance_due, currency: invoice.currency })}. A credit note gets its own number and can’t be changed.</p>
         <div className="button-row">

@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -278,5 +278,100 @@ describe('send by email', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Send' }));
     expect(await screen.findByRole('status')).toHaveTextContent('queued');
     expect(bodies).toEqual([{}, { to: 'ap@other.example' }]);
+  });
+});
+
+const einvoiceProblem = (errors: { field: string; message: string }[]) =>
+  jsonResponse({ type: '/problems/einvoice-incomplete', title: 'Not a valid e-invoice', status: 422, detail: 'The invoice would not be a valid EN 16931 e-invoice.', errors }, 422);
+
+describe('e-invoices', () => {
+  it('downloads the UBL and the CII of an issued invoice under the server’s file name', async () => {
+    const create = vi.fn(() => 'blob:http://localhost/xml-1');
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: create, revokeObjectURL: vi.fn() }));
+    const clicked: HTMLAnchorElement[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) { clicked.push(this); });
+    const asked: string[] = [];
+    serve(() => issued(), (req, path) => {
+      if (path !== '/api/v1/invoices/inv1/ubl' && path !== '/api/v1/invoices/inv1/cii') return undefined;
+      asked.push(`${req.method} ${path}`);
+      const ext = path.endsWith('ubl') ? 'ubl' : 'cii';
+      return new Response('<Invoice><cbc:ID>INV-2026-000007</cbc:ID></Invoice>', {
+        headers: { 'Content-Type': 'application/xml', 'Content-Disposition': `attachment; filename="INV-2026-000007.${ext}.xml"` },
+      });
+    });
+    render(viewer);
+    await userEvent.click(await screen.findByRole('button', { name: 'Download UBL' }));
+    expect(await screen.findByText('The UBL e-invoice is downloaded as INV-2026-000007.ubl.xml.')).toBeInTheDocument();
+    expect(clicked[0]?.download).toBe('INV-2026-000007.ubl.xml');
+    expect(clicked[0]?.href).toBe('blob:http://localhost/xml-1');
+    expect(await ((create.mock.calls[0] as unknown as [Blob])[0]).text()).toContain('INV-2026-000007');
+    await userEvent.click(screen.getByRole('button', { name: 'Download CII' }));
+    expect(await screen.findByText(/downloaded as INV-2026-000007\.cii\.xml/)).toBeInTheDocument();
+    expect(clicked[1]?.download).toBe('INV-2026-000007.cii.xml');
+    expect(asked).toEqual(['GET /api/v1/invoices/inv1/ubl', 'GET /api/v1/invoices/inv1/cii']);
+    click.mockRestore();
+  });
+
+  it('offers no e-invoice for a draft or a void invoice', async () => {
+    serve(() => issued({ status: 'void' }));
+    render(accountant);
+    expect(await screen.findByRole('button', { name: 'Show the PDF' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Download UBL' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Download CII' })).not.toBeInTheDocument();
+  });
+
+  it('lists the rules an export breaks, with their ids and where to fix them', async () => {
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    serve(() => issued(), (_req, path) =>
+      path === '/api/v1/invoices/inv1/ubl'
+        ? einvoiceProblem([
+            { field: 'settings.tax_id', message: "BR-S-02: A line of VAT category S needs the seller's VAT identifier: set the company's tax ID" },
+            { field: 'customer.billing_address', message: "BR-10: An invoice needs the buyer's postal address with its country: set the customer's billing address" },
+          ])
+        : undefined,
+    );
+    render([...viewer, 'settings:manage']);
+    await userEvent.click(await screen.findByRole('button', { name: 'Download UBL' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The e-invoice could not be made.');
+    expect(alert).toHaveTextContent("Rule BR-S-02 A line of VAT category S needs the seller's VAT identifier: set the company's tax ID.");
+    expect(alert).toHaveTextContent('Rule BR-10');
+    expect(within(alert).getByRole('link', { name: 'Go to the company settings' })).toHaveAttribute('href', '/settings#tax_id');
+    expect(within(alert).getByRole('link', { name: 'Go to the customer Acme Ltd' })).toHaveAttribute('href', '/customers/c1#billing_address.line1');
+    expect(click).not.toHaveBeenCalled();
+    click.mockRestore();
+  });
+
+  it('refuses to issue with the EN 16931 rules named, linking only where the user may go', async () => {
+    serve(() => invoice(), (_req, path) =>
+      path === '/api/v1/invoices/inv1/issue'
+        ? einvoiceProblem([
+            { field: 'settings.tax_id', message: "BR-S-02: A line of VAT category S needs the seller's VAT identifier: set the company's tax ID" },
+            { field: 'customer.billing_address', message: "BR-10: An invoice needs the buyer's postal address with its country: set the customer's billing address" },
+            { field: 'lines[1].vat_exemption_reason', message: 'BR-E-10: An exempt line (E) gives the reason for the exemption (a text or a VATEX code)' },
+          ])
+        : undefined,
+    );
+    const { router } = render(accountant);
+    await userEvent.click(await screen.findByRole('button', { name: 'Issue invoice' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The invoice was not issued.');
+    expect(alert).toHaveTextContent('3 rules are not met');
+    expect(alert).toHaveTextContent('BR-E-10');
+    // No settings:manage: no link to the settings, a word on who can fix it.
+    expect(within(alert).queryByRole('link', { name: 'Go to the company settings' })).not.toBeInTheDocument();
+    expect(alert).toHaveTextContent('An administrator can set this in the company settings.');
+    expect(within(alert).getByRole('link', { name: 'Go to the customer Acme Ltd' })).toHaveAttribute('href', '/customers/c1#billing_address.line1');
+    await userEvent.click(within(alert).getByRole('link', { name: 'Edit the draft invoice' }));
+    expect(router.state.location.pathname).toBe('/invoices/inv1/edit');
+    expect((router.state.location.state as { einvoiceErrors: unknown[] }).einvoiceErrors).toHaveLength(3);
+  });
+
+  it('shows the buyer reference and the purchase order', async () => {
+    serve(() => issued({ buyer_reference: '991-12345-67', purchase_order_reference: 'PO-778' }));
+    render(viewer);
+    const details = within(await screen.findByRole('region', { name: 'Details' }));
+    expect(details.getByText('Buyer reference').nextElementSibling).toHaveTextContent('991-12345-67');
+    expect(details.getByText('Purchase order').nextElementSibling).toHaveTextContent('PO-778');
   });
 });

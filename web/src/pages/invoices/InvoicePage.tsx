@@ -12,10 +12,12 @@ import { useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { useSession } from '../../session';
 import { ConfirmButton } from '../../components/ConfirmButton';
+import { VAT_CATEGORIES } from '../../components/einvoice/codes';
+import { EInvoiceProblems, isEInvoiceProblem, type FixContext } from '../../components/einvoice/EInvoiceProblems';
 import { CreditNoteForm } from './CreditNoteForm';
+import { DocumentFiles } from './EInvoiceDownloads';
 import { actionsFor, documentName, METHOD_LABELS, type Invoice } from './invoiceModel';
 import { PaymentForm } from './PaymentForm';
-import { PdfViewer } from './PdfViewer';
 import { SendForm, type SendResponse } from './SendForm';
 import { StatusBadge } from './StatusBadge';
 import '../../components/list/list.css';
@@ -55,6 +57,18 @@ function Header({ invoice }: { invoice: Invoice }) {
         {invoice.paid_on ? (<><dt>Paid on</dt><dd>{fmt.date(invoice.paid_on)}</dd></>) : null}
         <dt>Currency</dt>
         <dd>{invoice.currency}</dd>
+        {invoice.kind === 'invoice' || invoice.buyer_reference ? (
+          <>
+            <dt>Buyer reference</dt>
+            <dd>{invoice.buyer_reference ?? 'None on the invoice (the customer’s, if it has one)'}</dd>
+          </>
+        ) : null}
+        {invoice.kind === 'invoice' || invoice.purchase_order_reference ? (
+          <>
+            <dt>Purchase order</dt>
+            <dd>{invoice.purchase_order_reference ?? 'None'}</dd>
+          </>
+        ) : null}
         {invoice.credited_invoice_id ? (
           <>
             <dt>Credits</dt>
@@ -72,6 +86,8 @@ function Header({ invoice }: { invoice: Invoice }) {
     </section>
   );
 }
+
+const vatName = (code: string) => VAT_CATEGORIES.find((c) => c.code === code)?.name ?? code;
 
 function Lines({ invoice }: { invoice: Invoice }) {
   const fmt = useFormat();
@@ -95,7 +111,14 @@ function Lines({ invoice }: { invoice: Invoice }) {
           <tbody>
             {invoice.lines.map((l, i) => (
               <tr key={i}>
-                <td>{l.description}</td>
+                <td>
+                  {l.description}
+                  {l.vat_category ? (
+                    <span className="invoices-vat">
+                      VAT category {l.vat_category} ({vatName(l.vat_category)}){l.vat_exemption_reason ? `: ${l.vat_exemption_reason}` : ''}
+                    </span>
+                  ) : null}
+                </td>
                 <td className="num">{fmt.number(l.quantity)}</td>
                 <td className="num">{m(l.unit_price)}</td>
                 <td className="num">{l.discount_amount ? m(l.discount_amount) : ''}</td>
@@ -285,6 +308,7 @@ export default function InvoicePage() {
   };
   const issue = useMutationForm({
     mutationFn: () => unwrap(api.POST('/api/v1/invoices/{id}/issue', { params: { path: { id } }, body: {} })),
+    onMutate: () => setMessage(null),
     onSuccess: (i) => after(`The invoice is issued as ${i.number ?? ''}.`),
     onError: () => void queryClient.invalidateQueries({ queryKey: detailKey(id) }),
   });
@@ -314,6 +338,14 @@ export default function InvoicePage() {
   }
   const can = actionsFor(invoice, permissions);
   const name = documentName(invoice);
+  const fixes: FixContext = {
+    invoiceId: invoice.id,
+    customerId: invoice.customer_id,
+    customerName: invoice.customer_name,
+    canEditInvoice: can.edit,
+    canManageSettings: permissions.includes('settings:manage'),
+    canReadCustomers: permissions.includes('customers:read'),
+  };
   const fileName = `${invoice.number ?? `draft-${invoice.id}`}.pdf`;
   const close = () => setPanel(null);
 
@@ -340,7 +372,11 @@ export default function InvoicePage() {
             question={`Void ${name}? Nothing will be owed on it, and this can’t be undone.`} onConfirm={() => voidIt.mutate(undefined)} />
         ) : null}
       </div>
-      <ProblemMessage problem={issue.formError} title="The invoice was not issued." />
+      {isEInvoiceProblem(issue.error) ? (
+        <EInvoiceProblems error={issue.error} title="The invoice was not issued." context={fixes} />
+      ) : (
+        <ProblemMessage problem={issue.formError} title="The invoice was not issued." />
+      )}
       <ProblemMessage problem={voidIt.formError} title="The invoice was not voided." />
       <Notice message={message} />
       {panel === 'payment' && can.recordPayment ? (
@@ -348,7 +384,7 @@ export default function InvoicePage() {
           onDone={(p) => { close(); show(`A payment of ${fmt.money({ amount: p.amount, currency: p.currency })} is recorded.`); }} />
       ) : null}
       {panel === 'credit' && can.creditNote ? (
-        <CreditNoteForm invoice={invoice} onCancel={close}
+        <CreditNoteForm invoice={invoice} fixes={fixes} onCancel={close}
           onDone={(n) => { close(); show(`Credit note ${n.number ?? ''} is issued for ${fmt.money({ amount: n.totals.total, currency: n.currency })}.`); }} />
       ) : null}
       {panel === 'send' && can.send ? (
@@ -369,7 +405,7 @@ export default function InvoicePage() {
         ) : null}
         <Credits invoice={invoice} />
         <Emails invoice={invoice} sent={sent} permissions={permissions} />
-        <PdfViewer invoiceId={invoice.id} title={`PDF of ${name}`} fileName={fileName} />
+        <DocumentFiles invoice={invoice} title={`PDF of ${name}`} fileName={fileName} context={fixes} />
       </div>
       <AuditHistory entityType="invoice" entityId={invoice.id} />
     </section>

@@ -2,7 +2,7 @@
 // with a blob: URL (the CSP allows frame-src blob:) and offered as a download. The URL is
 // revoked when the PDF is replaced or the viewer unmounts.
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 
 import { api } from '../../api/client';
 import { ApiError } from '../../api/problem';
@@ -20,7 +20,17 @@ export async function fetchPdf(id: string): Promise<Blob> {
   return data as Blob;
 }
 
-export function PdfViewer({ invoiceId, title, fileName }: { invoiceId: string; title: string; fileName: string }) {
+export function PdfViewer({
+  invoiceId, title, fileName, heading = 'PDF', actions, messages,
+}: {
+  invoiceId: string;
+  title: string;
+  fileName: string;
+  heading?: string;
+  /** More buttons next to the PDF's (the e-invoice downloads) and their messages. */
+  actions?: ReactNode;
+  messages?: ReactNode;
+}) {
   const [url, setUrl] = useState<string | null>(null);
   const load = useMutation({
     mutationFn: () => fetchPdf(invoiceId),
@@ -34,13 +44,15 @@ export function PdfViewer({ invoiceId, title, fileName }: { invoiceId: string; t
 
   return (
     <section className="card invoices-pdf" aria-labelledby="invoice-pdf-title">
-      <h2 id="invoice-pdf-title">PDF</h2>
+      <h2 id="invoice-pdf-title">{heading}</h2>
       <ProblemMessage problem={load.error} title="The PDF could not be loaded." />
+      {messages}
       <div className="button-row">
         <button type="button" className="button" disabled={load.isPending} onClick={() => load.mutate()}>
           {load.isPending ? 'Loading the PDF…' : url ? 'Reload the PDF' : 'Show the PDF'}
         </button>
         {url ? <a className="button" href={url} download={fileName}>Download the PDF</a> : null}
+        {actions}
       </div>
       {url ? <iframe className="invoices-pdf-frame" src={url} title={title} /> : null}
     </section>

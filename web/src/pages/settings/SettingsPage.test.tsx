@@ -204,4 +204,85 @@ describe('SettingsPage', { timeout: 20_000 }, () => {
     expect(await screen.findByText('The settings are saved.')).toBeInTheDocument();
     expect(seen[0]?.headers.get('X-Reauth')).toBe('fresh-token');
   });
+
+  it('shows the e-invoicing data and sends it back on every save', async () => {
+    const einvoicing: NonNullable<Settings['einvoicing']> = {
+      profile: 'peppol_bis3', legal_registration_id: 'HRB 12345', electronic_address: { scheme: '0088', id: '4012345000009' },
+      contact_name: 'Grace Hopper', contact_phone: '+49 30 555', contact_email: 'ap@acme.example', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX',
+    };
+    const { puts } = serve(undefined, async (req) =>
+      new URL(req.url).pathname === '/api/v1/settings/company' && req.method === 'GET'
+        ? jsonResponse({ ...base, einvoicing }, 200, { ETag: '"3"' })
+        : null,
+    );
+    renderWithProviders(<SettingsPage />, { session: session(), path: '/settings' });
+    const section = within(await screen.findByRole('group', { name: 'E-invoicing' }));
+    expect(section.getByLabelText(/^E-invoice format/)).toHaveValue('peppol_bis3');
+    expect(section.getByLabelText(/^Company registration number/)).toHaveValue('HRB 12345');
+    expect(section.getByLabelText(/^Scheme/)).toHaveValue('0088');
+    expect(section.getByLabelText(/^Id in the scheme/)).toHaveValue('4012345000009');
+    expect(section.getByLabelText(/^Contact name/)).toHaveValue('Grace Hopper');
+    expect(section.getByLabelText(/^IBAN/)).toHaveValue('DE89370400440532013000');
+    expect(section.getByLabelText(/^BIC/)).toHaveValue('COBADEFFXXX');
+    expect(screen.getByLabelText(/^Tax id/)).toHaveAccessibleDescription(/VAT identifier with its country code/);
+    const u = userEvent.setup();
+    // A change elsewhere: the e-invoicing data goes back unchanged (an absent object clears it).
+    await u.clear(section.getByLabelText(/^Contact name/));
+    await u.type(section.getByLabelText(/^Contact name/), 'Ada Lovelace');
+    expect(screen.queryByRole('group', { name: 'Confirm it is you' })).not.toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('The settings are saved.')).toBeInTheDocument();
+    expect((puts[0] as Schema<'SettingsRequest'>).einvoicing).toEqual({ ...einvoicing, contact_name: 'Ada Lovelace' });
+  });
+
+  it('sends a new e-invoicing section as typed, checks the IBAN, and asks for the password when it changes', async () => {
+    const seen: Request[] = [];
+    const { puts } = serve(
+      (body, req) => {
+        seen.push(req);
+        return jsonResponse({ ...base, ...(body as object), version: 4 }, 200, { ETag: '"4"' });
+      },
+      async (req) => (new URL(req.url).pathname === '/api/v1/auth/reauth' ? jsonResponse({ reauth_token: 'fresh-token', expires_in: 300 }) : null),
+    );
+    renderWithProviders(<SettingsPage />, { session: session(), path: '/settings' });
+    const section = within(await screen.findByRole('group', { name: 'E-invoicing' }));
+    expect(section.getByLabelText(/^E-invoice format/)).toHaveValue('en16931');
+    const u = userEvent.setup();
+    await u.type(section.getByLabelText(/^Scheme/), 'em');
+    await u.type(section.getByLabelText(/^IBAN/), 'DE89 3704 0044 0532 0130 01');
+    expect(screen.getByRole('group', { name: 'Confirm it is you' })).toBeInTheDocument();
+    await u.type(screen.getByLabelText(/^Your password/), 'right-one');
+    await u.click(screen.getByRole('button', { name: 'Save settings' }));
+    // The checks of the client: a wrong check digit, a scheme without its id.
+    expect(section.getByLabelText(/^IBAN/)).toHaveAccessibleDescription(expect.stringContaining('check digits do not match'));
+    expect(section.getByLabelText(/^Id in the scheme/)).toHaveAccessibleDescription(expect.stringContaining('Enter the id in that scheme'));
+    expect(puts).toEqual([]);
+    await u.clear(section.getByLabelText(/^IBAN/));
+    await u.type(section.getByLabelText(/^IBAN/), 'de89 3704 0044 0532 0130 00');
+    await u.type(section.getByLabelText(/^Id in the scheme/), 'ap@analytical.example');
+    await u.type(section.getByLabelText(/^BIC/), 'cobadeffxxx');
+    await u.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('The settings are saved.')).toBeInTheDocument();
+    expect((puts[0] as Schema<'SettingsRequest'>).einvoicing).toEqual({
+      profile: 'en16931', legal_registration_id: null, electronic_address: { scheme: 'EM', id: 'ap@analytical.example' },
+      contact_name: null, contact_phone: null, contact_email: null, iban: 'DE89370400440532013000', bic: 'COBADEFFXXX',
+    });
+    expect(seen[0]?.headers.get('X-Reauth')).toBe('fresh-token');
+  });
+
+  it('shows the server’s e-invoicing field errors next to their fields', async () => {
+    serve(() =>
+      jsonResponse({
+        type: '/problems/validation', title: 'Invalid input', status: 422, detail: 'One or more fields are invalid.',
+        errors: [{ field: 'einvoicing.electronic_address.scheme', message: 'must be an Electronic Address Scheme code such as 0088, 9925 or EM' }],
+      }, 422),
+    );
+    renderWithProviders(<SettingsPage />, { session: session(), path: '/settings' });
+    const u = userEvent.setup();
+    await u.type(await screen.findByLabelText(/^Scheme/), '1234');
+    await u.type(screen.getByLabelText(/^Id in the scheme/), '42');
+    await u.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText(/must be an Electronic Address Scheme code/)).toBeInTheDocument();
+    expect(screen.getByLabelText(/^Scheme/)).toHaveAttribute('aria-invalid', 'true');
+  });
 });

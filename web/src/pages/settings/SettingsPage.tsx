@@ -6,13 +6,15 @@ import { ApiError, unwrap, unwrapTagged } from '../../api/problem';
 import { AuditHistory } from '../../components/audit/AuditHistory';
 import { Checkbox, NumberField, SelectField, TextField } from '../../components/fields';
 import { ProblemMessage } from '../../components/ProblemMessage';
+import { EAS_SUGGESTIONS } from '../../components/einvoice/codes';
 import { Skeleton } from '../../components/Skeleton';
+import { useFocusFromHash } from '../../components/useFocusFromHash';
 import { useMutationForm } from '../../components/useMutationForm';
 import { companySettingsKey, useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import {
-  COLOUR, MAX_STEPS, reminderDaysText, stepKey, toBody, toValues,
-  type FeeType, type Settings, type SettingsBody, type StepValues, type Values,
+  COLOUR, MAX_STEPS, normalBic, normalIban, reminderDaysText, stepKey, toBody, toValues,
+  type FeeType, type Profile, type Settings, type SettingsBody, type StepValues, type Values,
 } from './fields';
 import './settings.css';
 
@@ -291,6 +293,64 @@ function logoError(file: File): string | undefined {
   return undefined;
 }
 
+const PROFILES: ReadonlyArray<{ value: Profile; label: string }> = [
+  { value: 'en16931', label: 'EN 16931 (the European standard)' },
+  { value: 'peppol_bis3', label: 'Peppol BIS Billing 3.0' },
+];
+
+/** The seller's e-invoicing data (`einvoicing.*`): what UBL and CII invoices need beyond the rest. */
+function EInvoicingFields({
+  values, set, errors,
+}: { values: Values; set: <K extends keyof Values>(k: K, v: Values[K]) => void; errors: Record<string, string> }) {
+  const listId = `${useId()}-eas`;
+  const e = (k: string) => errors[`einvoicing.${k}`];
+  return (
+    <fieldset className="settings-group" id="settings-einvoicing">
+      <legend>E-invoicing</legend>
+      <p className="field-hint settings-intro">
+        What your e-invoices (UBL and CII, EN 16931) say about your company, besides its name, address and tax id above.
+      </p>
+      <SelectField
+        label="E-invoice format"
+        name="einvoicing.profile"
+        hint="Peppol also needs the electronic address of your company and of each customer, and a buyer reference or purchase order number on every invoice."
+        options={PROFILES}
+        value={values.profile}
+        error={e('profile')}
+        onChange={(ev) => set('profile', ev.target.value as Profile)}
+      />
+      <TextField label="Company registration number" name="einvoicing.legal_registration_id" hint="For example the trade register number (HRB 12345) or the SIREN." autoComplete="off" value={values.legal_registration_id} error={e('legal_registration_id')} onChange={(ev) => set('legal_registration_id', ev.target.value)} />
+      <fieldset className="settings-subgroup">
+        <legend>Electronic address (Peppol id)</legend>
+        <p className="field-hint settings-intro">Where e-invoices reach you: a scheme code of the EAS list and your id in it. Leave both empty if you have none.</p>
+        <div className="settings-row settings-row-end">
+          <TextField label="Scheme" name="einvoicing.electronic_address.scheme" list={listId} maxLength={4} autoComplete="off" spellCheck={false} hint="For example 0088 (GLN), 9930 (German VAT), 0204 (Leitweg-ID) or EM (email)." value={values.address_scheme} error={e('electronic_address.scheme')} onChange={(ev) => set('address_scheme', ev.target.value.toUpperCase())} />
+          <TextField label="Id in the scheme" name="einvoicing.electronic_address.id" autoComplete="off" spellCheck={false} value={values.address_id} error={e('electronic_address.id') ?? e('electronic_address')} onChange={(ev) => set('address_id', ev.target.value)} />
+        </div>
+        <datalist id={listId}>
+          {EAS_SUGGESTIONS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        </datalist>
+      </fieldset>
+      <fieldset className="settings-subgroup">
+        <legend>Contact for invoice questions</legend>
+        <TextField label="Contact name" name="einvoicing.contact_name" autoComplete="name" value={values.contact_name} error={e('contact_name')} onChange={(ev) => set('contact_name', ev.target.value)} />
+        <div className="settings-row">
+          <TextField label="Contact phone" name="einvoicing.contact_phone" type="tel" autoComplete="tel" value={values.contact_phone} error={e('contact_phone')} onChange={(ev) => set('contact_phone', ev.target.value)} />
+          <TextField label="Contact email" name="einvoicing.contact_email" type="email" autoComplete="email" value={values.contact_email} error={e('contact_email')} onChange={(ev) => set('contact_email', ev.target.value)} />
+        </div>
+      </fieldset>
+      <fieldset className="settings-subgroup">
+        <legend>Account for payments</legend>
+        <p className="field-hint settings-intro">Written into e-invoices as a SEPA credit transfer. A change emails every administrator.</p>
+        <div className="settings-row">
+          <TextField label="IBAN" name="einvoicing.iban" hint="Spaces are fine. Changing it needs your password." autoComplete="off" spellCheck={false} maxLength={42} value={values.iban} error={e('iban')} onChange={(ev) => set('iban', ev.target.value)} />
+          <TextField label="BIC" name="einvoicing.bic" hint="8 or 11 characters. Changing it needs your password." autoComplete="off" spellCheck={false} maxLength={11} value={values.bic} error={e('bic')} onChange={(ev) => set('bic', ev.target.value.toUpperCase())} />
+        </div>
+      </fieldset>
+    </fieldset>
+  );
+}
+
 function timeZones(current: string): string[] {
   const supported = (Intl as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
   const all = new Set([...supported, 'UTC', current]);
@@ -320,8 +380,12 @@ function SettingsForm({
   const zones = useMemo(() => timeZones(settings.time_zone), [settings.time_zone]);
   const zoneSet = useMemo(() => new Set(zones), [zones]);
 
+  // The server asks for a fresh sign-in when the account customers pay to changes (the
+  // bank details, the IBAN or the BIC) or the two-factor requirement does.
   const needsReauth =
     values.bank_details.trim() !== (settings.bank_details ?? '').trim() ||
+    normalIban(values.iban) !== normalIban(settings.einvoicing?.iban ?? '') ||
+    normalBic(values.bic) !== normalBic(settings.einvoicing?.bic ?? '') ||
     values.require_mfa_for_admins !== (settings.require_mfa_for_admins ?? false);
 
   const save = useMutationForm({
@@ -404,14 +468,14 @@ function SettingsForm({
         </div>
       ) : null}
 
-      <fieldset className="settings-group">
+      <fieldset className="settings-group" id="settings-company">
         <legend>Company</legend>
         <TextField label="Company name" name="legal_name" hint="The name on invoices and emails." value={values.legal_name} error={errors.legal_name} onChange={(e) => set('legal_name', e.target.value)} />
-        <TextField label="Tax id" name="tax_id" hint="For example the VAT number." value={values.tax_id} error={errors.tax_id} onChange={(e) => set('tax_id', e.target.value)} />
+        <TextField label="Tax id" name="tax_id" hint="Your VAT identifier with its country code in front, for example DE123456789 or IE6388047V. E-invoices need it in this form." autoComplete="off" spellCheck={false} value={values.tax_id} error={errors.tax_id} onChange={(e) => set('tax_id', e.target.value)} />
         <TextField label="Sender email" name="email_from" type="email" hint="Emails are sent from this address. Leave empty for the default." value={values.email_from} error={errors.email_from} onChange={(e) => set('email_from', e.target.value)} />
       </fieldset>
 
-      <fieldset className="settings-group">
+      <fieldset className="settings-group" id="settings-address">
         <legend>Address</legend>
         <p className="field-hint">Optional. When given, line 1, postal code, city and country are needed.</p>
         <TextField label="Address line 1" name="address.line1" autoComplete="address-line1" value={values.line1} error={errors['address.line1']} onChange={(e) => set('line1', e.target.value)} />
@@ -444,6 +508,8 @@ function SettingsForm({
         <TextAreaField label="Bank details" name="bank_details" rows={3} hint="Payment instructions on invoices and in emails. Changing them needs your password and emails every administrator." value={values.bank_details} error={errors.bank_details} onChange={(e) => set('bank_details', e.target.value)} />
       </fieldset>
 
+      <EInvoicingFields values={values} set={set} errors={errors} />
+
       <fieldset className="settings-group">
         <legend>Brand</legend>
         <ColourField value={values.brand_colour} error={errors.brand_colour} onChange={(v) => set('brand_colour', v)} />
@@ -466,7 +532,7 @@ function SettingsForm({
       {needsReauth ? (
         <fieldset className="settings-group settings-reauth">
           <legend>Confirm it is you</legend>
-          <p>Changing the bank details or the two-factor requirement needs your password{' '}(and your two-factor code when it is on).</p>
+          <p>Changing the bank details, the IBAN or BIC, or the two-factor requirement needs your password{' '}(and your two-factor code when it is on).</p>
           {reauthProblem && reauthProblem.kind === 'reauth-required' ? <ProblemMessage problem={reauthProblem} /> : null}
           <TextField label="Your password" name="password" type="password" autoComplete="current-password" required value={password} error={errors.password} onChange={(e) => setPassword(e.target.value)} />
           <TextField label="Two-factor code (if it is on)" name="code" inputMode="numeric" autoComplete="one-time-code" value={code} error={errors.code} onChange={(e) => setCode(e.target.value)} />
@@ -491,6 +557,7 @@ export default function SettingsPage() {
     queryKey: taggedKey,
     queryFn: () => unwrapTagged(api.GET('/api/v1/settings/company')),
   });
+  useFocusFromHash(settings.isSuccess);
   return (
     <section className="page settings" aria-labelledby="settings-title">
       <div className="page-header">

@@ -1,10 +1,12 @@
 // The settings form's values (text as typed) and their checks, which match the server's
 // (shared/src/domain/company.rs): the form sends the whole record (PUT replaces it).
 import type { Schema } from '../../api/types';
+import { EAS_SHAPE } from '../../components/einvoice/codes';
 import { parseDecimal, parseMoney } from '../../format';
 
 export type Settings = Schema<'CompanySettings'>;
 export type SettingsBody = Schema<'SettingsRequest'>;
+export type Profile = Schema<'Profile'>;
 
 export type FeeType = 'none' | 'amount' | 'percent';
 export interface StepValues {
@@ -33,6 +35,16 @@ export interface Values {
   require_mfa_for_admins: boolean;
   reminders_enabled: boolean;
   steps: StepValues[];
+  // E-invoicing (`einvoicing.*`).
+  profile: Profile;
+  legal_registration_id: string;
+  address_scheme: string;
+  address_id: string;
+  contact_name: string;
+  contact_phone: string;
+  contact_email: string;
+  iban: string;
+  bic: string;
 }
 
 export const MAX_STEPS = 10;
@@ -68,8 +80,42 @@ export function toValues(s: Settings, minorToInput: (amount: number, currency: s
       feeType: st.late_fee ? st.late_fee.type : 'none',
       fee: !st.late_fee ? '' : st.late_fee.type === 'amount' ? minorToInput(st.late_fee.value, s.default_currency) : st.late_fee.value,
     })),
+    profile: s.einvoicing?.profile ?? 'en16931',
+    legal_registration_id: s.einvoicing?.legal_registration_id ?? '',
+    address_scheme: s.einvoicing?.electronic_address?.scheme ?? '',
+    address_id: s.einvoicing?.electronic_address?.id ?? '',
+    contact_name: s.einvoicing?.contact_name ?? '',
+    contact_phone: s.einvoicing?.contact_phone ?? '',
+    contact_email: s.einvoicing?.contact_email ?? '',
+    iban: s.einvoicing?.iban ?? '',
+    bic: s.einvoicing?.bic ?? '',
   };
 }
+
+/** An IBAN as the server stores it: no spaces, upper case. */
+export const normalIban = (v: string) => v.replace(/\s/g, '').toUpperCase();
+/** A BIC as the server stores it. */
+export const normalBic = (v: string) => v.trim().toUpperCase();
+
+/** The IBAN's check digits match (ISO 13616, mod 97), as the server checks them. */
+export function ibanError(input: string): string | undefined {
+  const s = normalIban(input);
+  if (!s) return undefined;
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return 'Enter an IBAN: the country code, two check digits and the account, for example DE89 3704 0044 0532 0130 00.';
+  let rem = 0;
+  for (const c of s.slice(4) + s.slice(0, 4)) {
+    const v = parseInt(c, 36);
+    rem = v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+  }
+  return rem === 1 ? undefined : 'This IBAN is not valid: its check digits do not match. Check it for typing errors.';
+}
+
+export function bicError(input: string): string | undefined {
+  const s = normalBic(input);
+  if (!s) return undefined;
+  return /^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(s) ? undefined : 'Enter a BIC of 8 or 11 letters and digits, for example COBADEFFXXX.';
+}
+
 
 const INTEGER = /^-?\d+$/;
 
@@ -118,6 +164,21 @@ export function toBody(v: Values, locale: string, validZones: ReadonlySet<string
   else if (!COLOUR.test(v.brand_colour.trim())) set('brand_colour', 'Enter a colour as #RRGGBB, for example #1F4E79.');
   set('invoice_footer', textError(v.invoice_footer, 500, false, true));
   set('bank_details', textError(v.bank_details, 1000, false, true));
+
+  set('einvoicing.legal_registration_id', textError(v.legal_registration_id, 100, false));
+  const scheme = v.address_scheme.trim();
+  const addressId = v.address_id.trim();
+  if (scheme || addressId) {
+    if (!scheme) set('einvoicing.electronic_address.scheme', 'Enter the scheme code of the address, for example 0088 or EM.');
+    else if (!EAS_SHAPE.test(scheme)) set('einvoicing.electronic_address.scheme', 'Enter a scheme code of the EAS list, for example 0088, 9930, 0204 or EM.');
+    if (!addressId) set('einvoicing.electronic_address.id', 'Enter the id in that scheme, for example the GLN.');
+    else set('einvoicing.electronic_address.id', textError(addressId, 100, false));
+  }
+  set('einvoicing.contact_name', textError(v.contact_name, 200, false));
+  set('einvoicing.contact_phone', textError(v.contact_phone, 50, false));
+  if (v.contact_email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.contact_email.trim())) set('einvoicing.contact_email', 'Enter an email address like accounts@example.com.');
+  set('einvoicing.iban', ibanError(v.iban));
+  set('einvoicing.bic', bicError(v.bic));
 
   if (v.steps.length > MAX_STEPS) set('reminders.steps', `At most ${MAX_STEPS} reminders.`);
   const steps: Schema<'ReminderStep'>[] = [];
@@ -170,6 +231,17 @@ export function toBody(v: Values, locale: string, validZones: ReadonlySet<string
     require_mfa_for_admins: v.require_mfa_for_admins,
     // In the typed order: the server sorts them, and its field errors name the typed index.
     reminders: { enabled: v.reminders_enabled, steps },
+    // Always sent: the PUT replaces the whole record, and an absent object clears it.
+    einvoicing: {
+      profile: v.profile,
+      legal_registration_id: v.legal_registration_id.trim() || null,
+      electronic_address: scheme || addressId ? { scheme: scheme.toUpperCase(), id: addressId } : null,
+      contact_name: v.contact_name.trim() || null,
+      contact_phone: v.contact_phone.trim() || null,
+      contact_email: v.contact_email.trim() || null,
+      iban: normalIban(v.iban) || null,
+      bic: normalBic(v.bic) || null,
+    },
   };
   return { body, errors: e };
 }
