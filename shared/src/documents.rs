@@ -15,7 +15,7 @@ use crate::domain::{Currency, Customer};
 use crate::einvoice::{Parts, Syntax};
 use crate::email::{Attachment, AttachmentRef, AttachmentSource, RenderFuture};
 use crate::pdf::{InvoicePdf, Logo, Party, PdfLine, TaxRow, TotalRow};
-use crate::store::{Key, Store, StoreError, from_item, keys};
+use crate::store::{Store, StoreError, keys};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -201,32 +201,9 @@ pub async fn invoice_pdf(
     let Some(invoice) = crate::sales::get_invoice(store, invoice_id).await? else {
         return Ok(None);
     };
-    let mut wanted: Vec<Key> = vec![
-        keys::customer(&invoice.customer_id),
-        keys::company_settings(),
-        keys::company_logo(),
-    ];
-    if let Some(credited) = &invoice.credited_invoice_id {
-        wanted.push(keys::invoice(credited));
-    }
-    let mut parts = Parts {
-        seller: CompanySettings::defaults(default_tz),
-        buyer: None,
-        preceding: None,
-    };
-    let mut logo = None;
-    for item in store.batch_get(&wanted).await? {
-        match Key::of(&item) {
-            Some(k) if k == wanted[0] => parts.buyer = Some(from_item::<Customer>(item)?),
-            Some(k) if k == wanted[1] => parts.seller = from_item(item)?,
-            Some(k) if k == wanted[2] => logo = crate::settings::logo_of(item),
-            Some(_) => {
-                let credited: Invoice = from_item(item)?;
-                parts.preceding = credited.number.zip(credited.issue_date);
-            }
-            None => {}
-        }
-    }
+    let (parts, logo) =
+        Parts::load_with(store, default_tz, &invoice, Some(keys::company_logo())).await?;
+    let logo = logo.and_then(crate::settings::logo_of);
     let mut pdf_view = view(&invoice, parts.buyer.as_ref(), &parts.seller, logo);
     if !matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
         pdf_view.facturx = parts

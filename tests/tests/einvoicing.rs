@@ -171,6 +171,7 @@ impl Shop {
                         (Some("factur-x.xml"), Some("en16931")),
                         "{r}"
                     );
+                    assert_eq!(r["pdfa"], json!([]), "what PDF/A-3b asks: {r}");
                 }
             }
             assert!(out.status.success(), "{stdout}");

@@ -421,12 +421,24 @@ async fn issue(
         Some(d) => d,
         None => state.today().await?,
     };
-    let (counter, last) = sales::last_number(&state.store, before.kind, issue_date.year()).await?;
+    let (counter, last) = match parts.get() {
+        Some(_) => sales::last_number(&state.store, before.kind, issue_date.year()).await?,
+        // The first try reads the counter with the parties, in one batch.
+        None => {
+            let counter = sales::counter_key(before.kind, issue_date.year());
+            let (p, item) = Parts::load_with(
+                &state.store,
+                state.config.time_zone,
+                &before,
+                Some(counter.clone()),
+            )
+            .await?;
+            let _ = parts.set(p);
+            (counter, sales::counter_value(item.as_ref()))
+        }
+    };
     let issued = before.issue(issue_date, req.due_date, last)?;
-    parts
-        .get_or_try_init(|| Parts::load(&state.store, state.config.time_zone, &before))
-        .await?
-        .check(&issued.invoice)?;
+    parts.get().expect("read above").check(&issued.invoice)?;
     let extra = vec![sales::take_number_op(counter, last)];
     commit(state, actor, "invoice.issued", &before, issued, extra).await
 }

@@ -275,31 +275,43 @@ impl Parts {
         default_tz: chrono_tz::Tz,
         invoice: &Invoice,
     ) -> crate::store::StoreResult<Parts> {
+        Ok(Self::load_with(store, default_tz, invoice, None).await?.0)
+    }
+
+    /// [`Self::load`], reading `also` in the same batch (e.g. the logo for the PDF).
+    pub async fn load_with(
+        store: &crate::store::Store,
+        default_tz: chrono_tz::Tz,
+        invoice: &Invoice,
+        also: Option<crate::store::Key>,
+    ) -> crate::store::StoreResult<(Parts, Option<crate::store::Item>)> {
         use crate::store::{Key, from_item, keys};
         let mut wanted: Vec<Key> = vec![
             keys::customer(&invoice.customer_id),
             keys::company_settings(),
         ];
-        if let Some(credited) = &invoice.credited_invoice_id {
-            wanted.push(keys::invoice(credited));
-        }
+        let credited = invoice.credited_invoice_id.as_deref().map(keys::invoice);
+        wanted.extend(credited.clone());
+        wanted.extend(also.clone());
         let mut parts = Parts {
             seller: CompanySettings::defaults(default_tz),
             buyer: None,
             preceding: None,
         };
+        let mut extra = None;
         for item in store.batch_get(&wanted).await? {
             match Key::of(&item) {
                 Some(k) if k == wanted[0] => parts.buyer = Some(from_item(item)?),
                 Some(k) if k == wanted[1] => parts.seller = from_item(item)?,
-                Some(_) => {
+                Some(k) if Some(&k) == credited.as_ref() => {
                     let credited: Invoice = from_item(item)?;
                     parts.preceding = credited.number.zip(credited.issue_date);
                 }
-                None => {}
+                Some(k) if Some(&k) == also.as_ref() => extra = Some(item),
+                _ => {}
             }
         }
-        Ok(parts)
+        Ok((parts, extra))
     }
 
     /// `invoice` with these parts.

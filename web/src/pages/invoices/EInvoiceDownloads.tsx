@@ -10,6 +10,7 @@ import { EInvoiceProblems, isEInvoiceProblem, type FixContext } from '../../comp
 import { ProblemMessage } from '../../components/ProblemMessage';
 import type { Invoice } from './invoiceModel';
 import { PdfViewer } from './PdfViewer';
+import { saveFile } from '../../download';
 
 export type Syntax = 'ubl' | 'cii';
 const NAMES: Record<Syntax, string> = { ubl: 'UBL', cii: 'CII' };
@@ -49,18 +50,6 @@ export async function fetchEInvoice(id: string, syntax: Syntax): Promise<{ blob:
   };
 }
 
-/** Saves a blob as a file (a download link clicked once; its URL is released afterwards). */
-export function saveFile(blob: Blob, fileName: string) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}
 
 /** The PDF viewer of a document, with the e-invoice downloads when it is issued (not void). */
 export function DocumentFiles({ invoice, title, fileName, context }: { invoice: Invoice; title: string; fileName: string; context: FixContext }) {

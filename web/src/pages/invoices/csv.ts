@@ -1,5 +1,6 @@
 // CSV export of an invoice list: every page the filters select (fetched with the same
 // filters), built here with RFC 4180 quoting, downloaded through a Blob link.
+import { saveFile } from '../../download';
 import { minorDigits, minorToDecimal } from '../../format';
 import { STATUS_LABELS, type Invoice } from './invoiceModel';
 
@@ -64,15 +65,7 @@ export async function fetchAll<T>(
   return out;
 }
 
-/** Offers `text` as a file download (a Blob link, revoked right after the click). */
+/** Offers `text` as a file download (with a byte-order mark, for spreadsheets). */
 export function downloadText(text: string, fileName: string, type = 'text/csv;charset=utf-8') {
-  const url = URL.createObjectURL(new Blob(['\uFEFF', text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveFile(new Blob(['\uFEFF', text], { type }), fileName);
 }
