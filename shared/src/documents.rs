@@ -85,12 +85,8 @@ pub fn view(
         facts.push(("Due date".to_string(), d.to_string()));
     }
     facts.push(("Currency".to_string(), c.code().to_string()));
-    let buyer_reference = invoice
-        .buyer_reference
-        .as_ref()
-        .or(customer.and_then(|c| c.buyer_reference.as_ref()));
-    if let Some(r) = buyer_reference {
-        facts.push(("Your reference".to_string(), r.clone()));
+    if let Some(r) = crate::domain::einvoice::buyer_reference(invoice, customer) {
+        facts.push(("Your reference".to_string(), r.to_string()));
     }
     if let Some(po) = &invoice.purchase_order_reference {
         facts.push(("Purchase order".to_string(), po.clone()));

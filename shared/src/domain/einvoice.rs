@@ -109,6 +109,20 @@ impl VatCategory {
     }
 }
 
+/// The buyer's reference of an invoice (BT-10): its own, else the customer's.
+pub fn buyer_reference<'a>(invoice: &'a Invoice, buyer: Option<&'a Customer>) -> Option<&'a str> {
+    invoice
+        .buyer_reference
+        .as_deref()
+        .or(buyer.and_then(|c| c.buyer_reference.as_deref()))
+}
+
+/// Whether the lines are outside the scope of VAT (category O): such an invoice states no
+/// VAT identifiers (BR-O-02).
+pub fn outside_vat(lines: &[Line]) -> bool {
+    lines.iter().any(|l| category_of(l) == VatCategory::O)
+}
+
 /// The line's VAT facts as the e-invoice states them.
 pub fn category_of(line: &Line) -> VatCategory {
     line.vat_category
@@ -429,15 +443,15 @@ pub fn vat_breakdown(lines: &[Line]) -> Vec<VatGroup> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// The EN 16931 (or Peppol) rule id, e.g. `BR-S-02`.
-    pub rule: &'static str,
+    pub rule: String,
     /// Where to fix it, e.g. `settings.tax_id`, `customer.billing_address`, `lines[3]`.
     pub field: String,
     pub message: String,
 }
 
-fn v(rule: &'static str, field: impl Into<String>, message: impl Into<String>) -> Violation {
+fn v(rule: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Violation {
     Violation {
-        rule,
+        rule: rule.into(),
         field: field.into(),
         message: message.into(),
     }
@@ -482,12 +496,7 @@ fn parties(doc: &Document, out: &mut Vec<Violation>) {
             "An invoice needs the buyer's postal address with its country: set the customer's billing address",
         )),
     }
-    let outside_scope = doc
-        .invoice
-        .lines
-        .iter()
-        .any(|l| category_of(l) == VatCategory::O);
-    if !outside_scope {
+    if !outside_vat(&doc.invoice.lines) {
         if let Some(t) = s.tax_id.as_deref().filter(|t| !has_vat_prefix(t)) {
             out.push(v(
                 "BR-CO-09",
@@ -527,18 +536,9 @@ fn categories(doc: &Document, out: &mut Vec<Violation>) {
     seen.sort();
     seen.dedup();
     for c in &seen {
-        let rule_02: &'static str = match c {
-            VatCategory::S => "BR-S-02",
-            VatCategory::Z => "BR-Z-02",
-            VatCategory::E => "BR-E-02",
-            VatCategory::AE => "BR-AE-02",
-            VatCategory::K => "BR-IC-02",
-            VatCategory::G => "BR-G-02",
-            VatCategory::O => "BR-O-02",
-        };
         if *c != VatCategory::O && !seller_vat {
             out.push(v(
-                rule_02,
+                format!("BR-{}-02", c.rules()),
                 "settings.tax_id",
                 format!(
                     "A line of VAT category {} needs the seller's VAT identifier: set the company's tax ID",
@@ -575,15 +575,7 @@ fn categories(doc: &Document, out: &mut Vec<Violation>) {
             ));
         }
         if let Err(m) = c.checks_rate(l.tax_rate) {
-            let rule = match c {
-                VatCategory::S => "BR-S-05",
-                VatCategory::Z => "BR-Z-05",
-                VatCategory::E => "BR-E-05",
-                VatCategory::AE => "BR-AE-05",
-                VatCategory::K => "BR-IC-05",
-                VatCategory::G => "BR-G-05",
-                VatCategory::O => "BR-O-05",
-            };
+            let rule = format!("BR-{}-05", c.rules());
             out.push(v(rule, format!("lines[{i}].tax_rate"), m));
         }
     }
@@ -649,11 +641,7 @@ fn peppol(doc: &Document, out: &mut Vec<Violation>) {
         ));
     }
     let i = doc.invoice;
-    let buyer_ref = i
-        .buyer_reference
-        .as_ref()
-        .or(doc.buyer.and_then(|c| c.buyer_reference.as_ref()));
-    if buyer_ref.is_none() && i.purchase_order_reference.is_none() {
+    if buyer_reference(i, doc.buyer).is_none() && i.purchase_order_reference.is_none() {
         out.push(v(
             "PEPPOL-EN16931-R003",
             "buyer_reference",
@@ -672,7 +660,7 @@ pub fn problem(violations: &[Violation]) -> crate::error::Problem {
             "The invoice would not be a valid EN 16931 e-invoice: {}.",
             violations
                 .iter()
-                .map(|v| v.rule)
+                .map(|v| v.rule.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

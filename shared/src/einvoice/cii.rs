@@ -53,7 +53,7 @@ pub fn write(f: &Facts) -> String {
     });
     x.with("rsm:SupplyChainTradeTransaction", |x| {
         for l in &f.lines {
-            line(x, l, f.currency);
+            line(x, l);
         }
         agreement(x, f);
         x.with("ram:ApplicableHeaderTradeDelivery", |x| {
@@ -131,14 +131,13 @@ fn party(x: &mut Xml, p: &PartyFacts) {
     }
 }
 
-fn line(x: &mut Xml, l: &LineFacts, _currency: &str) {
+fn line(x: &mut Xml, l: &LineFacts) {
     x.with("ram:IncludedSupplyChainTradeLineItem", |x| {
         x.with("ram:AssociatedDocumentLineDocument", |x| {
             x.text("ram:LineID", &l.id);
         });
         x.with("ram:SpecifiedTradeProduct", |x| {
-            x.opt("ram:SellerAssignedID", l.sellers_item_id)
-                .text("ram:Name", l.name);
+            x.text("ram:Name", l.name);
         });
         x.with("ram:SpecifiedLineTradeAgreement", |x| {
             x.with("ram:NetPriceProductTradePrice", |x| {

@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 use crate::domain::address::Address;
 use crate::domain::company::CompanySettings;
 use crate::domain::einvoice::{
-    Document, ElectronicAddress, Profile, VatCategory, VatGroup, category_of, line_unit,
-    vat_breakdown,
+    Document, ElectronicAddress, Profile, VatCategory, VatGroup, buyer_reference, category_of,
+    line_unit, outside_vat, vat_breakdown,
 };
 use crate::domain::money::{Discount, format_minor};
 use crate::domain::sales::{Invoice, InvoiceKind};
@@ -92,7 +92,6 @@ pub struct LineFacts<'a> {
     pub category: VatCategory,
     /// `None` for lines outside the scope of VAT (O).
     pub rate: Option<String>,
-    pub sellers_item_id: Option<&'a str>,
 }
 
 /// A VAT breakdown group as both syntaxes write it.
@@ -180,7 +179,6 @@ fn line_facts(i: usize, l: &crate::domain::money::Line, c: Currency) -> LineFact
         }),
         category,
         rate: (category != VatCategory::O).then(|| percent(l.tax_rate)),
-        sellers_item_id: None,
     }
 }
 
@@ -203,7 +201,7 @@ impl<'a> Facts<'a> {
         let number = inv.number.as_deref()?;
         let issue_date = inv.issue_date?;
         let c = inv.currency;
-        let outside_scope = inv.lines.iter().any(|l| category_of(l) == VatCategory::O);
+        let outside_scope = outside_vat(&inv.lines);
         let intra_community = inv.lines.iter().any(|l| category_of(l) == VatCategory::K);
         let credit_note = inv.kind == InvoiceKind::CreditNote;
         let delivery = doc.buyer.filter(|_| intra_community).and_then(|b| {
@@ -227,10 +225,7 @@ impl<'a> Facts<'a> {
             due_date: inv.due_date.filter(|_| !credit_note),
             currency: c.code(),
             note: inv.notes.as_deref(),
-            buyer_reference: inv
-                .buyer_reference
-                .as_deref()
-                .or(doc.buyer.and_then(|b| b.buyer_reference.as_deref())),
+            buyer_reference: buyer_reference(inv, doc.buyer),
             order_reference: inv.purchase_order_reference.as_deref(),
             preceding: doc.preceding,
             seller: seller(doc.seller, !outside_scope),

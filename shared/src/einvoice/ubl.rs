@@ -184,11 +184,6 @@ fn line(x: &mut Xml, l: &LineFacts, f: &Facts) {
         }
         x.with("cac:Item", |x| {
             x.text("cbc:Name", l.name);
-            if let Some(id) = l.sellers_item_id {
-                x.with("cac:SellersItemIdentification", |x| {
-                    x.text("cbc:ID", id);
-                });
-            }
             tax_category(
                 x,
                 "cac:ClassifiedTaxCategory",
