@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod aws;
 pub mod bank_details;
 pub mod catalog;
 pub mod config;
@@ -28,3 +29,6 @@ pub mod secrets;
 pub mod settings;
 pub mod state;
 pub mod store;
+
+#[cfg(not(any(feature = "dynamo", feature = "embedded")))]
+compile_error!("erp-shared needs a store: enable the `dynamo` or the `embedded` feature");

@@ -171,10 +171,54 @@ impl<T> Cached<T> {
     }
 }
 
+/// Reads a secret's string from Secrets Manager, in a build with its client.
+#[derive(Clone)]
+struct SecretsClient {
+    #[cfg(feature = "secrets-manager")]
+    client: aws_sdk_secretsmanager::Client,
+}
+
+impl SecretsClient {
+    fn new(sdk: &aws_config::SdkConfig) -> Self {
+        #[cfg(not(feature = "secrets-manager"))]
+        let _ = sdk;
+        Self {
+            #[cfg(feature = "secrets-manager")]
+            client: aws_sdk_secretsmanager::Client::new(sdk),
+        }
+    }
+
+    #[cfg(feature = "secrets-manager")]
+    async fn read(&self, id: &str) -> Result<String, SecretError> {
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(|e| {
+                SecretError::Fetch(format!(
+                    "{:?}",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                ))
+            })?;
+        out.secret_string
+            .ok_or_else(|| SecretError::Malformed("secret has no string value".into()))
+    }
+
+    #[cfg(not(feature = "secrets-manager"))]
+    async fn read(&self, _id: &str) -> Result<String, SecretError> {
+        Err(SecretError::Fetch(
+            "this build has no Secrets Manager client (feature `secrets-manager` of erp-shared)"
+                .into(),
+        ))
+    }
+}
+
 /// One secret, read from its source, parsed, and cached for `ttl`.
 struct SecretCache<T> {
     origin: Origin,
-    client: Option<aws_sdk_secretsmanager::Client>,
+    client: Option<SecretsClient>,
     parse: fn(&str) -> Result<T, SecretError>,
     cache: Arc<RwLock<Option<Cached<T>>>>,
     ttl: Duration,
@@ -204,9 +248,7 @@ impl<T> SecretCache<T> {
         parse: fn(&str) -> Result<T, SecretError>,
     ) -> Self {
         let client = match (&source, sdk) {
-            (SecretSource::SecretsManager(_), Some(sdk)) => {
-                Some(aws_sdk_secretsmanager::Client::new(sdk))
-            }
+            (SecretSource::SecretsManager(_), Some(sdk)) => Some(SecretsClient::new(sdk)),
             _ => None,
         };
         Self::with_origin(Origin::Config(source), client, parse)
@@ -214,7 +256,7 @@ impl<T> SecretCache<T> {
 
     fn with_origin(
         origin: Origin,
-        client: Option<aws_sdk_secretsmanager::Client>,
+        client: Option<SecretsClient>,
         parse: fn(&str) -> Result<T, SecretError>,
     ) -> Self {
         Self {
@@ -234,19 +276,7 @@ impl<T> SecretCache<T> {
             Origin::Config(SecretSource::Inline(json)) => json.clone(),
             Origin::Config(SecretSource::SecretsManager(id)) => {
                 let client = self.client.as_ref().ok_or(SecretError::NotConfigured)?;
-                let out = client
-                    .get_secret_value()
-                    .secret_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        SecretError::Fetch(format!(
-                            "{:?}",
-                            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-                        ))
-                    })?;
-                out.secret_string
-                    .ok_or_else(|| SecretError::Malformed("secret has no string value".into()))?
+                client.read(id).await?
             }
             #[cfg(test)]
             Origin::Memory(value) => value.lock().expect("secret value").clone(),

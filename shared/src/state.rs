@@ -9,7 +9,7 @@ use crate::email::outbox::{self, Backoff, Courier};
 use crate::email::{AttachmentSource, Mailer};
 use crate::secrets::{SalesforceSecret, Secrets};
 use crate::settings::SettingsCache;
-use crate::store::{DynamoBackend, EmbeddedBackend, Store};
+use crate::store::Store;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -51,32 +51,18 @@ impl AppState {
                 Some(SecretSource::SecretsManager(_))
             );
         let sdk = if needs_aws {
-            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+            Some(crate::aws::from_environment()?)
         } else {
             None
         };
-        let store = match config.store {
-            StoreKind::Dynamo => Store::dynamo(DynamoBackend::new(
-                sdk.as_ref().expect("sdk loaded"),
-                &config.table_name,
-            )),
-            StoreKind::Embedded => {
-                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-                    StartupError::Config(crate::config::ConfigError(format!("data folder: {e}")))
-                })?;
-                Store::embedded(EmbeddedBackend::open(&config.data_dir.join("erp.redb"))?)
-            }
-        };
+        let store = open_store(&config, sdk.as_ref())?;
         let source = config
             .secrets
             .clone()
             .ok_or_else(|| StartupError::Secrets("set ERP_SECRET_ID or ERP_SECRETS_JSON".into()))?;
         let secrets = Secrets::new(source, sdk.as_ref());
         let mailer = match config.email {
-            EmailKind::Ses => Mailer::Ses {
-                client: aws_sdk_sesv2::Client::new(sdk.as_ref().expect("sdk loaded")),
-                from: config.email_from.clone(),
-            },
+            EmailKind::Ses => Mailer::ses(sdk.as_ref().expect("sdk loaded"), &config.email_from),
             EmailKind::File => Mailer::Files {
                 dir: config.data_dir.join("outbox"),
                 from: config.email_from.clone(),
@@ -186,4 +172,47 @@ impl AppState {
         }
         sent
     }
+}
+
+/// The store the configuration names, if this build has its backend (the functions are built
+/// with DynamoDB only; the local server and the tests with both).
+fn open_store(config: &Config, sdk: Option<&aws_config::SdkConfig>) -> Result<Store, StartupError> {
+    match config.store {
+        StoreKind::Dynamo => {
+            #[cfg(feature = "dynamo")]
+            {
+                let sdk = sdk.expect("sdk loaded");
+                Ok(Store::dynamo(crate::store::DynamoBackend::new(
+                    sdk,
+                    &config.table_name,
+                )))
+            }
+            #[cfg(not(feature = "dynamo"))]
+            {
+                let _ = sdk;
+                Err(no_backend("DynamoDB"))
+            }
+        }
+        StoreKind::Embedded => {
+            #[cfg(feature = "embedded")]
+            {
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                    StartupError::Config(crate::config::ConfigError(format!("data folder: {e}")))
+                })?;
+                let path = config.data_dir.join("erp.redb");
+                Ok(Store::embedded(crate::store::EmbeddedBackend::open(&path)?))
+            }
+            #[cfg(not(feature = "embedded"))]
+            {
+                Err(no_backend("embedded"))
+            }
+        }
+    }
+}
+
+#[cfg(not(all(feature = "dynamo", feature = "embedded")))]
+fn no_backend(name: &str) -> StartupError {
+    StartupError::Config(crate::config::ConfigError(format!(
+        "this build has no {name} store (see the `dynamo` and `embedded` features of erp-shared)"
+    )))
 }

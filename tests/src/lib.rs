@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use aws_sdk_sesv2::config::{Credentials, Region};
 use erp_shared::auth::Role;
 use erp_shared::config::{Config, SecretSource};
 use erp_shared::email::Mailer;
@@ -81,12 +80,7 @@ pub fn moto_endpoint() -> &'static str {
 
 /// SDK configuration pointing at the emulator (no environment variables touched).
 pub async fn moto_sdk() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await
+    erp_shared::aws::emulator_config(moto_endpoint(), "us-east-1")
 }
 
 /// A fresh, empty store on the backend (a new table on DynamoDB).

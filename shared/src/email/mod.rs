@@ -174,15 +174,36 @@ impl SendError {
 /// Where emails go.
 #[derive(Clone)]
 pub enum Mailer {
+    #[cfg(feature = "ses")]
     Ses {
         client: aws_sdk_sesv2::Client,
         from: String,
     },
     /// Writes each message as an `.eml` file into the folder.
     Files { dir: PathBuf, from: String },
+    /// A function built without the SES client (one that never sends: customers, products,
+    /// audit, dashboard, salesforce). A send fails like a refused one, so a message that
+    /// somehow reached it stays in the outbox for the notifier, which has the client.
+    Absent,
 }
 
 impl Mailer {
+    /// The SES mailer, or [`Mailer::Absent`] in a function built without the SES client.
+    pub fn ses(sdk: &aws_config::SdkConfig, from: &str) -> Self {
+        #[cfg(feature = "ses")]
+        {
+            Mailer::Ses {
+                client: aws_sdk_sesv2::Client::new(sdk),
+                from: from.to_owned(),
+            }
+        }
+        #[cfg(not(feature = "ses"))]
+        {
+            let _ = (sdk, from);
+            Mailer::Absent
+        }
+    }
+
     /// Sends one message (raw MIME, so attachments go along); `id` identifies it (file name,
     /// Message-ID) so a resend is recognisable.
     pub async fn send(
@@ -192,6 +213,7 @@ impl Mailer {
         attachments: &[Attachment],
     ) -> Result<(), SendError> {
         match self {
+            #[cfg(feature = "ses")]
             Mailer::Ses { client, from } => {
                 let raw = msg.to_mime(from, &format!("{id}@erp"), attachments)?;
                 let content = aws_sdk_sesv2::types::EmailContent::builder()
@@ -234,6 +256,9 @@ impl Mailer {
                 tokio::fs::rename(&tmp, &path).await.map_err(folder)?;
                 Ok(())
             }
+            Mailer::Absent => Err(SendError::Service(
+                "this function is built without the SES client".into(),
+            )),
         }
     }
 }

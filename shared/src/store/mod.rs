@@ -4,8 +4,11 @@
 //! attributes (see [`table`]). Conditions and updates are typed values so the embedded backend
 //! and DynamoDB honour exactly the same semantics; `tests/` runs one conformance suite on both.
 
+#[cfg(feature = "dynamo")]
 mod dynamo;
+#[cfg(feature = "embedded")]
 mod embedded;
+#[cfg(feature = "embedded")]
 mod eval;
 pub mod keys;
 pub mod table;
@@ -17,7 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+#[cfg(feature = "dynamo")]
 pub use dynamo::DynamoBackend;
+#[cfg(feature = "embedded")]
 pub use embedded::EmbeddedBackend;
 pub use table::{Index, TABLE};
 
@@ -298,7 +303,9 @@ pub const MAX_BATCH_GET: usize = 100;
 
 #[derive(Clone)]
 enum Backend {
+    #[cfg(feature = "dynamo")]
     Dynamo(DynamoBackend),
+    #[cfg(feature = "embedded")]
     Embedded(EmbeddedBackend),
 }
 
@@ -314,13 +321,16 @@ macro_rules! dispatch {
     ($self:ident, $method:ident ( $($arg:expr),* )) => {{
         $self.round_trips.fetch_add(1, Ordering::Relaxed);
         match &$self.backend {
+            #[cfg(feature = "dynamo")]
             Backend::Dynamo(b) => b.$method($($arg),*).await,
+            #[cfg(feature = "embedded")]
             Backend::Embedded(b) => b.$method($($arg),*).await,
         }
     }};
 }
 
 impl Store {
+    #[cfg(feature = "dynamo")]
     pub fn dynamo(backend: DynamoBackend) -> Self {
         Self {
             backend: Backend::Dynamo(backend),
@@ -328,6 +338,7 @@ impl Store {
             observer: None,
         }
     }
+    #[cfg(feature = "embedded")]
     pub fn embedded(backend: EmbeddedBackend) -> Self {
         Self {
             backend: Backend::Embedded(backend),
@@ -336,13 +347,16 @@ impl Store {
         }
     }
     /// An in-memory embedded store (unit tests, benchmarks).
+    #[cfg(feature = "embedded")]
     pub fn memory() -> Self {
         Self::embedded(EmbeddedBackend::memory().expect("in-memory redb"))
     }
 
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
+            #[cfg(feature = "dynamo")]
             Backend::Dynamo(_) => "dynamodb",
+            #[cfg(feature = "embedded")]
             Backend::Embedded(_) => "embedded",
         }
     }
