@@ -1,8 +1,19 @@
-//! `infra/bench.sh` runs this after a release build. It prints:
+//! `infra/bench.sh` runs this after a release build (`erp-bench DIR`, DIR holding the built
+//! binaries, default `target/release`). It prints Markdown:
 //! - each function binary's release size and zipped size;
 //! - start-up time to ready: from exec until the binary's first
 //!   `GET /2018-06-01/runtime/invocation/next` against a stand-in Runtime API (median of 30),
-//!   for every function and for a bare `lambda_http` hello-world built with the same profile;
+//!   for every function, for a bare `lambda_http` hello-world built with the same profile and
+//!   for a Python 3 + boto3 peer (`boto3_peer.py`: `import boto3`, the DynamoDB, Secrets
+//!   Manager and SES v2 clients from one session), all in the same environment; then the
+//!   ratios function / hello world and function / boto3 peer (median function and slowest);
+//! - the first request after a cold start, on the AWS emulator (moto_server, holding the
+//!   table, the signing keys in Secrets Manager, an admin and the company settings): exec →
+//!   the response to a first invocation `GET /api/v1/auth/me` (an API Gateway v2 event with a
+//!   valid bearer token) posted back to the stand-in Runtime API, for `auth`, the hello world
+//!   and the boto3 peer making the same calls (median of 10), each answer checked (200 and the
+//!   admin's email); beside it the same emulator calls from warm clients (the emulator's and
+//!   the SDK's own time per request);
 //! - p50/p99 latency of endpoints in-process on the embedded backend (redb file), and the
 //!   store round trips each makes;
 //! - the same for the customers endpoints (create, get, list, search, a page deep in the
@@ -11,22 +22,30 @@
 //! - orders, invoices and payments endpoints (create and read an order, issue a draft invoice,
 //!   record a payment, list invoices) on their own store with a customer, 20 products and a
 //!   few hundred issued invoices;
+//! - the daily reminder job over 2,000 open invoices;
 //! - the DynamoDB item size of worst-case orders (and their invoices and `order.created`
 //!   audit records) and the most lines that fit in one 400 KB item.
+//!
+//! `ERP_BENCH_ONLY` (comma-separated: `sizes`, `startup`, `first-request`, `latency`, `items`)
+//! runs only those sections; unset, everything runs. The boto3 peer needs `boto3` and the
+//! first-request section `moto[server]` for `python3` (bench.sh installs them when missing).
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use erp_shared::config::SecretSource;
 use erp_shared::email::Mailer;
 use erp_shared::secrets::Secrets;
 use erp_shared::state::AppState;
-use erp_shared::store::{EmbeddedBackend, Store};
+use erp_shared::store::{DynamoBackend, EmbeddedBackend, Store};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -47,23 +66,57 @@ const FUNCTIONS: &[&str] = &[
 ];
 const STARTS: usize = 30;
 
+/// The sections `ERP_BENCH_ONLY` can name.
+const SECTIONS: &[&str] = &["sizes", "startup", "first-request", "latency", "items"];
+
+/// Whether `ERP_BENCH_ONLY` (unset or empty: every section) asks for this section.
+fn wanted(section: &str) -> bool {
+    let only = std::env::var("ERP_BENCH_ONLY").unwrap_or_default();
+    if only.trim().is_empty() {
+        return true;
+    }
+    let names: Vec<&str> = only.split(',').map(str::trim).collect();
+    for name in &names {
+        assert!(
+            SECTIONS.contains(name),
+            "ERP_BENCH_ONLY: unknown section {name:?} (known: {})",
+            SECTIONS.join(", ")
+        );
+    }
+    names.contains(&section)
+}
+
 fn main() {
     let release = std::env::args()
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release"));
     println!("# ERP benchmark\n");
-    sizes(&release);
-    startup(&release);
+    if wanted("sizes") {
+        sizes(&release);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(latency());
-    rt.block_on(customers());
-    rt.block_on(sales());
-    rt.block_on(reminders());
-    item_sizes();
+    if wanted("startup") || wanted("first-request") {
+        let python = Python::find();
+        if wanted("startup") {
+            startup(&release, &python);
+        }
+        if wanted("first-request") {
+            rt.block_on(first_request(&release, &python));
+        }
+    }
+    if wanted("latency") {
+        rt.block_on(latency());
+        rt.block_on(customers());
+        rt.block_on(sales());
+        rt.block_on(reminders());
+    }
+    if wanted("items") {
+        item_sizes();
+    }
 }
 
 fn zipped_size(path: &Path) -> u64 {
@@ -98,33 +151,115 @@ fn sizes(release: &Path) {
     println!();
 }
 
-/// Starts the binary against a stand-in Runtime API and returns the time until it asks for
+/// The Python 3 + boto3 peer's script.
+const BOTO3_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/boto3_peer.py");
+
+/// The Python interpreter the boto3 peer runs on: `ERP_BENCH_PYTHON` (bench.sh points it at
+/// a virtual environment holding boto3 alone, as Lambda's Python runtime has it), else
+/// `python3`; its real executable (not a version manager's shim, which would add its own
+/// start-up) and the versions for the tables.
+struct Python {
+    executable: PathBuf,
+    version: String,
+    boto3: String,
+    /// Whether awscrt is importable beside boto3 (boto3 then imports it too, which Lambda's
+    /// runtime does not).
+    awscrt: bool,
+}
+
+impl Python {
+    fn find() -> Self {
+        let python = std::env::var("ERP_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                "import importlib.util, sys, boto3\nprint(sys.executable)\nprint(sys.version.split()[0])\nprint(boto3.__version__)\nprint(importlib.util.find_spec('awscrt') is not None)",
+            ])
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("{python} for the boto3 peer: {e}"));
+        assert!(
+            out.status.success(),
+            "{python} cannot import boto3: `{python} -m pip install boto3` (infra/bench.sh does)"
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines().map(str::to_string);
+        let mut next = || lines.next().expect("python answered");
+        Python {
+            executable: PathBuf::from(next()),
+            version: next(),
+            boto3: next(),
+            awscrt: next() == "True",
+        }
+    }
+}
+
+/// What the benchmark starts: a function binary, the hello world or the boto3 peer.
+struct Target {
+    name: String,
+    program: PathBuf,
+    args: Vec<String>,
+}
+
+impl Target {
+    fn binary(dir: &Path, name: &str) -> Self {
+        Target {
+            name: name.to_string(),
+            program: dir.join(name),
+            args: Vec::new(),
+        }
+    }
+
+    fn boto3_peer(python: &Python) -> Self {
+        Target {
+            name: "boto3 peer".into(),
+            program: python.executable.clone(),
+            args: vec![BOTO3_PEER.into()],
+        }
+    }
+
+    /// Starts it with the Lambda environment (nothing else of this process's), talking to
+    /// the Runtime API at `runtime`, plus `extra` variables.
+    fn spawn(&self, runtime: SocketAddr, extra: &[(&str, String)], stderr: Stdio) -> Child {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", runtime.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            // Lambda sets both; boto3 reads only the second.
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("ERP_STORE", "dynamodb")
+            .env("ERP_TABLE_NAME", "bench")
+            .env("ERP_SECRET_ID", "bench-secret")
+            .env("ERP_EMAIL", "ses")
+            .env("ERP_LOG", "warn");
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        command
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.program.display()))
+    }
+}
+
+/// Starts the target against a stand-in Runtime API and returns the time until it asks for
 /// its first invocation.
-fn time_to_ready(binary: &Path) -> Duration {
+fn time_to_ready(target: &Target) -> Duration {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let started = Instant::now();
-    let mut child = Command::new(binary)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "bench")
-        .env("AWS_SECRET_ACCESS_KEY", "bench")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("ERP_STORE", "dynamodb")
-        .env("ERP_TABLE_NAME", "bench")
-        .env("ERP_SECRET_ID", "bench-secret")
-        .env("ERP_EMAIL", "ses")
-        .env("ERP_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start binary");
+    let mut child = target.spawn(addr, &[], Stdio::null());
     let (stream, _) = listener.accept().expect("runtime client connects");
     let mut line = String::new();
     BufReader::new(stream)
@@ -133,29 +268,560 @@ fn time_to_ready(binary: &Path) -> Duration {
     let elapsed = started.elapsed();
     assert!(
         line.starts_with("GET /2018-06-01/runtime/invocation/next"),
-        "unexpected first request: {line}"
+        "{}: unexpected first request: {line}",
+        target.name
     );
     let _ = child.kill();
     let _ = child.wait();
     elapsed
 }
 
-fn startup(release: &Path) {
+/// Median, min and max of `STARTS` start-ups (after one that warms the page cache).
+fn startups(target: &Target) -> (Duration, Duration, Duration) {
+    let _ = time_to_ready(target);
+    let mut times: Vec<Duration> = (0..STARTS).map(|_| time_to_ready(target)).collect();
+    times.sort();
+    (times[STARTS / 2], times[0], times[STARTS - 1])
+}
+
+fn startup(release: &Path, python: &Python) {
     println!("## Start-up to ready (exec → first `invocation/next`, median of {STARTS})\n");
     println!("| binary | median | min | max |\n|---|---|---|---|");
-    for name in FUNCTIONS.iter().chain(&["hello"]) {
-        let path = release.join(name);
-        let _ = time_to_ready(&path); // warm the page cache
-        let mut times: Vec<Duration> = (0..STARTS).map(|_| time_to_ready(&path)).collect();
-        times.sort();
+    let row = |target: &Target| {
+        let (median, min, max) = startups(target);
         println!(
-            "| {name} | {:.2} ms | {:.2} ms | {:.2} ms |",
-            ms(times[STARTS / 2]),
-            ms(times[0]),
-            ms(times[STARTS - 1])
+            "| {} | {:.2} ms | {:.2} ms | {:.2} ms |",
+            target.name,
+            ms(median),
+            ms(min),
+            ms(max)
+        );
+        median
+    };
+    // A function not built (a debug build of a few of them) gets a row saying so.
+    let mut functions: Vec<(&str, Duration)> = Vec::new();
+    for name in FUNCTIONS {
+        if release.join(name).exists() {
+            functions.push((*name, row(&Target::binary(release, name))));
+        } else {
+            println!("| {name} | not built | | |");
+        }
+    }
+    let hello = row(&Target::binary(release, "hello"));
+    let boto3 = row(&Target::boto3_peer(python));
+    println!();
+    println!(
+        "boto3 peer: `infra/bench/boto3_peer.py` on Python {} with boto3 {}{} (`import boto3`, \
+         one session, the DynamoDB, Secrets Manager and SES v2 clients), same environment.\n",
+        python.version,
+        python.boto3,
+        if python.awscrt {
+            " and awscrt installed beside it (boto3 imports it: slower than on Lambda's runtime; \
+             bench.sh uses a virtual environment with boto3 alone)"
+        } else {
+            " alone"
+        }
+    );
+    if functions.is_empty() {
+        return;
+    }
+    functions.sort_by_key(|(_, median)| *median);
+    let (median_name, median) = functions[functions.len() / 2];
+    let (worst_name, worst) = functions[functions.len() - 1];
+    println!(
+        "| ratio | median function ({median_name}, {:.2} ms) | slowest function ({worst_name}, {:.2} ms) |\n|---|---|---|",
+        ms(median),
+        ms(worst)
+    );
+    println!(
+        "| function / hello world ({:.2} ms) | {} | {} |",
+        ms(hello),
+        ratio(median, hello),
+        ratio(worst, hello)
+    );
+    println!(
+        "| function / boto3 peer ({:.2} ms) | {} | {} |",
+        ms(boto3),
+        ratio(median, boto3),
+        ratio(worst, boto3)
+    );
+    println!();
+}
+
+fn ratio(a: Duration, b: Duration) -> String {
+    let r = a.as_secs_f64() / b.as_secs_f64();
+    if r >= 10.0 {
+        format!("{r:.0}×")
+    } else if r >= 0.1 {
+        format!("{r:.2}×")
+    } else {
+        format!("{r:.3}×")
+    }
+}
+
+/// What the stand-in Runtime API saw, in order.
+enum Seen {
+    /// A `GET …/invocation/next`, when its request line arrived.
+    Next(Instant),
+    /// The invocation's response body, when it had all arrived.
+    Response(Instant, Vec<u8>),
+    /// Anything else (an init or invocation error): the request line and body.
+    Other(String, Vec<u8>),
+}
+
+/// Reads one HTTP/1.1 request (Content-Length or chunked body); None at the end of the
+/// connection. Returns when its request line arrived, the line and the body.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(Instant, String, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let at = Instant::now();
+    let (mut length, mut chunked) = (0usize, false);
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse().ok()?;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value.eq_ignore_ascii_case("chunked");
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            if size == 0 {
+                // Trailers, up to the empty line.
+                loop {
+                    let mut trailer = String::new();
+                    if reader.read_line(&mut trailer).ok()? == 0 || trailer.trim().is_empty() {
+                        break;
+                    }
+                }
+                break;
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            reader.read_exact(&mut body[start..]).ok()?;
+            let mut crlf = [0u8; 2];
+            reader.read_exact(&mut crlf).ok()?;
+        }
+    } else {
+        body.resize(length, 0);
+        reader.read_exact(&mut body).ok()?;
+    }
+    Some((at, line.trim_end().to_string(), body))
+}
+
+/// Serves one connection of the function's runtime client: hands out `event` to the first
+/// `invocation/next` of the whole run, leaves later ones waiting, and accepts whatever is
+/// posted back (reporting it on `seen`).
+fn runtime_connection(
+    stream: TcpStream,
+    seen: mpsc::Sender<Seen>,
+    served: Arc<AtomicBool>,
+    event: Arc<str>,
+) {
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = stream;
+    while let Some((at, line, body)) = read_request(&mut reader) {
+        let mut parts = line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let reply = if method == "GET" && path == "/2018-06-01/runtime/invocation/next" {
+            let _ = seen.send(Seen::Next(at));
+            if served.swap(true, Ordering::SeqCst) {
+                continue; // the second invocation never comes: the function is stopped
+            }
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_millis()
+                + 60_000;
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                 lambda-runtime-aws-request-id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n\
+                 lambda-runtime-deadline-ms: {deadline}\r\n\
+                 lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n\
+                 lambda-runtime-trace-id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=0\r\n\
+                 content-length: {}\r\n\r\n{event}",
+                event.len()
+            )
+        } else {
+            let _ = seen.send(
+                if method == "POST"
+                    && path.starts_with("/2018-06-01/runtime/invocation/")
+                    && path.ends_with("/response")
+                {
+                    Seen::Response(Instant::now(), body)
+                } else {
+                    Seen::Other(line.clone(), body)
+                },
+            );
+            let ok = "{\"status\":\"OK\"}";
+            format!(
+                "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ok}",
+                ok.len()
+            )
+        };
+        if writer.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// One cold start with a first invocation.
+struct Invocation {
+    /// Exec → first `invocation/next`.
+    ready: Duration,
+    /// Exec → the invocation's response received.
+    responded: Duration,
+    /// The response posted back (API Gateway v2 response JSON).
+    response: Value,
+}
+
+/// Starts the target against a stand-in Runtime API that hands it `event` as its first
+/// invocation, and waits for its response.
+fn first_invocation(target: &Target, env: &[(&str, String)], event: &str) -> Invocation {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = mpsc::channel();
+    let done = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicBool::new(false));
+    let event: Arc<str> = Arc::from(event);
+    let acceptor = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if done.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    let (tx, served, event) = (tx.clone(), served.clone(), event.clone());
+                    std::thread::spawn(move || runtime_connection(stream, tx, served, event));
+                }
+            }
+        })
+    };
+    let log_path = std::env::temp_dir().join(format!(
+        "erp-bench-{}-{}.log",
+        std::process::id(),
+        target.name.replace(' ', "-")
+    ));
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let started = Instant::now();
+    let mut child = target.spawn(addr, env, Stdio::from(log));
+    let mut ready = None;
+    let outcome = loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Seen::Next(at)) => {
+                ready.get_or_insert(at - started);
+            }
+            Ok(Seen::Response(at, body)) => break Ok((at - started, body)),
+            Ok(Seen::Other(line, body)) => {
+                break Err(format!("{line}: {}", String::from_utf8_lossy(&body)));
+            }
+            Err(_) => break Err("no response within 60 s".into()),
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    done.store(true, Ordering::SeqCst);
+    let _ = TcpStream::connect(addr); // wakes the acceptor, which then stops
+    let _ = acceptor.join();
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    std::fs::remove_file(&log_path).ok();
+    let (responded, body) =
+        outcome.unwrap_or_else(|e| panic!("{}: {e}\nits stderr:\n{log}", target.name));
+    let response = serde_json::from_slice(&body).unwrap_or_else(|e| {
+        panic!(
+            "{}: response is not JSON ({e}): {}",
+            target.name,
+            String::from_utf8_lossy(&body)
+        )
+    });
+    Invocation {
+        ready: ready.expect("a next before the response"),
+        responded,
+        response,
+    }
+}
+
+/// The API Gateway (HTTP API, payload 2.0) event of `GET /api/v1/auth/me` with this token.
+fn me_event(token: &str) -> String {
+    let now = chrono::Utc::now();
+    json!({
+        "version": "2.0",
+        "routeKey": "GET /api/v1/auth/me",
+        "rawPath": "/api/v1/auth/me",
+        "rawQueryString": "",
+        "headers": {
+            "accept": "application/json",
+            "authorization": format!("Bearer {token}"),
+            "host": "bench.execute-api.us-east-1.amazonaws.com",
+            "user-agent": "erp-bench",
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "domainName": "bench.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "bench",
+            "http": {
+                "method": "GET",
+                "path": "/api/v1/auth/me",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "erp-bench",
+            },
+            "requestId": "bench-request-1",
+            "routeKey": "GET /api/v1/auth/me",
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "isBase64Encoded": false,
+    })
+    .to_string()
+}
+
+/// The status and body of an API Gateway v2 response.
+fn gateway_response(target: &str, response: &Value) -> (u64, String) {
+    assert_ne!(
+        response["isBase64Encoded"],
+        json!(true),
+        "{target}: unexpected base64 body: {response}"
+    );
+    (
+        response["statusCode"].as_u64().unwrap_or(0),
+        response["body"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// Cold starts with a first request measured per target.
+const FIRST_REQUESTS: usize = 10;
+/// Warm emulator calls timed for the reference.
+const WARM_CALLS: usize = 30;
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Cold start plus first request: `auth`, the hello world and the boto3 peer answer a first
+/// `GET /api/v1/auth/me` against the emulator.
+async fn first_request(release: &Path, python: &Python) {
+    let endpoint = erp_tests::moto_endpoint().to_string();
+    let sdk = erp_tests::moto_sdk().await;
+    let pid = std::process::id();
+    let table = format!("erp-bench-{pid}");
+    let backend = DynamoBackend::new(&sdk, table.clone());
+    backend.create_table().await.expect("create table");
+    let store = Store::dynamo(backend);
+    let secret_arn = erp_tests::create_secret(
+        &sdk,
+        &format!("erp-bench-{pid}"),
+        &erp_tests::test_secret_json(),
+    )
+    .await;
+    let dir = std::env::temp_dir().join(format!("erp-bench-first-{pid}"));
+    let mut config = erp_tests::test_config(dir.clone());
+    config.secrets = Some(SecretSource::SecretsManager(secret_arn.clone()));
+    let mailer = Mailer::Files {
+        dir: dir.join("outbox"),
+        from: "erp@example.com".into(),
+    };
+    // A state whose caches (signing keys, company settings) are empty, as after a cold start.
+    let fresh = || {
+        let secrets = Secrets::new(SecretSource::SecretsManager(secret_arn.clone()), Some(&sdk));
+        let state = AppState::assemble(config.clone(), store.clone(), secrets, mailer.clone());
+        Bench {
+            router: erp_local::router(state),
+            store: store.clone(),
+        }
+    };
+    let bench = fresh();
+    erp_shared::accounts::bootstrap_admin(
+        &store,
+        erp_shared::domain::Email::parse(ADMIN_EMAIL).expect("email"),
+        "Admin",
+        ADMIN_PASSWORD,
+    )
+    .await
+    .expect("admin");
+    bench.seller_ready().await;
+    let token = bench.admin_token().await;
+    let me = bench.ok("GET", "/api/v1/auth/me", &token, None).await;
+    assert_eq!(me["email"], ADMIN_EMAIL, "in-process /auth/me: {me}");
+    let user_id = me["id"].as_str().expect("user id").to_string();
+
+    // The emulator's own share: the calls of a first /auth/me from warm clients.
+    let mut in_process = Vec::with_capacity(WARM_CALLS);
+    let mut trips = 0;
+    for _ in 0..=WARM_CALLS {
+        let cold = fresh();
+        let before = store.round_trips();
+        let t = Instant::now();
+        let (status, body) = cold
+            .call("GET", "/api/v1/auth/me", Some(&token), None)
+            .await;
+        in_process.push(t.elapsed());
+        trips = store.round_trips() - before;
+        assert_eq!(status, StatusCode::OK, "in-process /auth/me: {body}");
+    }
+    in_process.remove(0);
+    let in_process = median(in_process);
+    let mut get_item = Vec::with_capacity(WARM_CALLS);
+    for i in 0..=WARM_CALLS {
+        let t = Instant::now();
+        let user = erp_shared::accounts::get_user(&store, &user_id)
+            .await
+            .expect("get user");
+        if i > 0 {
+            get_item.push(t.elapsed());
+        }
+        assert!(user.is_some(), "the admin is stored");
+    }
+    let get_item = median(get_item);
+    let secrets_client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let mut get_secret = Vec::with_capacity(WARM_CALLS);
+    for i in 0..=WARM_CALLS {
+        let t = Instant::now();
+        secrets_client
+            .get_secret_value()
+            .secret_id(&secret_arn)
+            .send()
+            .await
+            .expect("get secret");
+        if i > 0 {
+            get_secret.push(t.elapsed());
+        }
+    }
+    let get_secret = median(get_secret);
+    let rust_calls = get_secret + get_item * trips as u32;
+
+    let env: Vec<(&str, String)> = vec![
+        ("AWS_ENDPOINT_URL", endpoint.clone()),
+        ("ERP_TABLE_NAME", table.clone()),
+        ("ERP_SECRET_ID", secret_arn.clone()),
+    ];
+    let out = Command::new(&python.executable)
+        .args([BOTO3_PEER, "warm", &WARM_CALLS.to_string(), &user_id])
+        .env_clear()
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "bench")
+        .env("AWS_SECRET_ACCESS_KEY", "bench")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("boto3 peer, warm calls");
+    assert!(out.status.success(), "boto3 peer, warm calls failed");
+    let warm: Value = serde_json::from_slice(&out.stdout).expect("boto3 warm timings");
+    let boto3_ms = |key: &str| warm[key].as_f64().expect("timing");
+    let (boto3_get_item, boto3_get_secret) =
+        (boto3_ms("get_item_ms"), boto3_ms("get_secret_value_ms"));
+    let boto3_calls = Duration::from_secs_f64((boto3_get_secret + 2.0 * boto3_get_item) / 1000.0);
+
+    // Cold starts answering the first request; every answer is checked.
+    let event = me_event(&token);
+    let targets = [
+        (Target::binary(release, "auth"), rust_calls),
+        (Target::binary(release, "hello"), Duration::ZERO),
+        (Target::boto3_peer(python), boto3_calls),
+    ];
+    println!(
+        "## First request after a cold start (exec → response to a first `GET /api/v1/auth/me` posted back, median of {FIRST_REQUESTS})\n"
+    );
+    println!(
+        "Against the AWS emulator (moto_server {}, single-threaded, on this machine): the table with \
+         an admin and the company settings, the signing keys in Secrets Manager. The event is an \
+         API Gateway v2 `GET /api/v1/auth/me` with a valid bearer token; each answer is checked \
+         (200 with the admin's email; the hello world answers 200 `hello`). `auth` reads the signing \
+         keys (GetSecretValue), the user and the company settings ({trips} GetItems); the boto3 peer \
+         makes the same calls. *Warm calls*: the same calls from already-warm clients (medians of \
+         {WARM_CALLS}), the emulator's and the SDK's own time per request, which the first request \
+         pays in any case.\n",
+        moto_version(),
+    );
+    println!(
+        "| binary | init (to first `next`) | first response | difference | warm calls | difference − warm calls |\n|---|---|---|---|---|---|"
+    );
+    for (target, warm_calls) in &targets {
+        let _ = first_invocation(target, &env, &event); // warm the page cache
+        let mut ready = Vec::with_capacity(FIRST_REQUESTS);
+        let mut responded = Vec::with_capacity(FIRST_REQUESTS);
+        let mut handling = Vec::with_capacity(FIRST_REQUESTS);
+        for _ in 0..FIRST_REQUESTS {
+            let run = first_invocation(target, &env, &event);
+            let (status, body) = gateway_response(&target.name, &run.response);
+            assert_eq!(status, 200, "{}: {}", target.name, run.response);
+            if target.name == "hello" {
+                assert_eq!(body, "hello", "hello: {}", run.response);
+            } else {
+                let me: Value = serde_json::from_str(&body)
+                    .unwrap_or_else(|_| panic!("{}: body is not JSON: {body}", target.name));
+                assert_eq!(me["email"], ADMIN_EMAIL, "{}: {body}", target.name);
+            }
+            ready.push(run.ready);
+            responded.push(run.responded);
+            handling.push(run.responded - run.ready);
+        }
+        let handling = median(handling);
+        let (warm_text, net_text) = if warm_calls.is_zero() {
+            ("—".to_string(), format!("{:.2} ms", ms(handling)))
+        } else {
+            (
+                format!("{:.2} ms", ms(*warm_calls)),
+                format!("{:.2} ms", ms(handling) - ms(*warm_calls)),
+            )
+        };
+        println!(
+            "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {warm_text} | {net_text} |",
+            target.name,
+            ms(median(ready)),
+            ms(median(responded)),
+            ms(handling)
         );
     }
     println!();
+    println!(
+        "Warm calls: Rust SDK GetSecretValue {:.2} ms + {trips} × GetItem {:.2} ms; boto3 \
+         GetSecretValue {boto3_get_secret:.2} ms + 2 × GetItem {boto3_get_item:.2} ms. The whole \
+         `GET /api/v1/auth/me` in-process on warm store clients with empty caches (as the first \
+         request has them): {:.2} ms ({trips} store round trips and the secret). *Difference* is \
+         the median over the runs of (first response − init).\n",
+        ms(get_secret),
+        ms(get_item),
+        ms(in_process)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The version of moto the emulator runs (the `python3` that `erp_tests` starts it with).
+fn moto_version() -> String {
+    Command::new("python3")
+        .args(["-c", "import moto; print(moto.__version__)"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "?".into())
 }
 
 fn ms(d: Duration) -> f64 {
