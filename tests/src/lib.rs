@@ -171,22 +171,41 @@ impl TestApp {
 
     pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
-        let data_dir = std::env::temp_dir().join(format!("erp-test-{tag}"));
+        Self::launch(backend, fresh_store(backend).await, tag, configure).await
+    }
+
+    /// An app on a store that already holds another app's data (a restored export): `tag`
+    /// is that app's, so its admin and its addresses are the same. The admin is created only
+    /// when the store has no account with its email.
+    pub async fn on_store(backend: Backend, store: Store, tag: &str) -> Self {
+        Self::launch(backend, store, tag.to_string(), |_| {}).await
+    }
+
+    async fn launch(
+        backend: Backend,
+        store: Store,
+        tag: String,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        // Unique per app even when two apps share a tag.
+        let instance = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+        let data_dir = std::env::temp_dir().join(format!("erp-test-{instance}"));
         let mut config = test_config(data_dir.clone());
         configure(&mut config);
         let writes = iam::WriteCheck::default();
-        let store = fresh_store(backend).await.observe_writes(writes.observer());
+        let store = store.observe_writes(writes.observer());
         let mut salesforce = None;
         let secrets = match backend {
             Backend::Embedded => Secrets::new(config.secrets.clone().expect("secret"), None),
             // On the emulator the signing keys come from Secrets Manager, as on AWS.
             Backend::Dynamo => {
                 let sdk = moto_sdk().await;
-                let id = create_secret(&sdk, &format!("erp-test-{tag}"), &test_secret_json()).await;
+                let id =
+                    create_secret(&sdk, &format!("erp-test-{instance}"), &test_secret_json()).await;
                 config.secrets = Some(SecretSource::SecretsManager(id.clone()));
                 // The Salesforce secret is a secret of its own, as on AWS.
                 if let Some(SecretSource::Inline(json)) = config.salesforce_secret.clone() {
-                    let sf = create_secret(&sdk, &format!("erp-test-sf-{tag}"), &json).await;
+                    let sf = create_secret(&sdk, &format!("erp-test-sf-{instance}"), &json).await;
                     config.salesforce_secret = Some(SecretSource::SecretsManager(sf.clone()));
                     salesforce = Some(erp_shared::secrets::SalesforceSecret::new(
                         SecretSource::SecretsManager(sf),

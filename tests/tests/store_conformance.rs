@@ -392,7 +392,70 @@ async fn round_trips_are_counted(backend: Backend) {
     assert_eq!(s.round_trips() - before, 2);
 }
 
+async fn scan_pages_through_every_item_once(backend: Backend) {
+    let s = fresh_store(backend).await;
+    let empty = s.scan(None, 10).await.unwrap();
+    assert!(empty.items.is_empty() && empty.cursor.is_none());
+    assert!(matches!(s.scan(None, 0).await, Err(StoreError::Invalid(_))));
+
+    let mut expected = std::collections::BTreeSet::new();
+    for p in 0..9 {
+        for k in 0..3 {
+            let (pk, sk) = (format!("SCAN#{p}"), format!("S#{k}"));
+            s.put(item(&pk, &sk, json!({"p": p, "k": k})), None)
+                .await
+                .unwrap();
+            expected.insert((pk, sk));
+        }
+    }
+    // Expired items are not part of the table, as for every other read.
+    let now = chrono::Utc::now().timestamp();
+    s.put(item("SCAN#4", "S#gone", json!({"ttl": now - 10})), None)
+        .await
+        .unwrap();
+
+    let before = s.round_trips();
+    let (mut seen, mut pages, mut cursor) = (Vec::new(), 0, None);
+    loop {
+        let page = s.scan(cursor, 7).await.unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 7);
+        for i in &page.items {
+            let key = Key::of(i).unwrap();
+            assert_eq!(i["p"], json!(key.pk[5..].parse::<i64>().unwrap()));
+            seen.push((key.pk, key.sk));
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert!(pages >= 4, "{pages} pages");
+    assert_eq!(s.round_trips() - before, pages, "one round trip per page");
+    assert_eq!(seen.len(), expected.len(), "no item twice");
+    assert_eq!(
+        seen.into_iter().collect::<std::collections::BTreeSet<_>>(),
+        expected
+    );
+
+    // A page that ends exactly at the last item says nothing more follows.
+    let t = fresh_store(backend).await;
+    for k in 0..5 {
+        t.put(item("EXACT", &format!("{k}"), json!({})), None)
+            .await
+            .unwrap();
+    }
+    let all = t.scan(None, 5).await.unwrap();
+    assert_eq!(all.items.len(), 5);
+    assert!(all.cursor.is_none());
+    let first = t.scan(None, 2).await.unwrap();
+    let rest = t.scan(first.cursor, 3).await.unwrap();
+    assert_eq!(first.items.len() + rest.items.len(), 5);
+    assert!(rest.cursor.is_none());
+}
+
 on_both_backends!(
+    scan_pages_through_every_item_once,
     conditional_put_update_delete,
     transactions_fail_as_a_whole,
     queries_order_filter_and_page,

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 use serde_json::{Number, Value};
 
 use super::{
-    Condition, Item, Key, Page, Query, SkRange, StoreError, StoreResult, Update, WriteOp,
+    Condition, Cursor, Item, Key, Page, Query, SkRange, StoreError, StoreResult, Update, WriteOp,
     cursor_of, expired, table,
 };
 
@@ -241,6 +241,47 @@ impl DynamoBackend {
         items.truncate(query.limit);
         let cursor = if more {
             items.last().map(|i| cursor_of(i, query.index))
+        } else {
+            None
+        };
+        let now = chrono::Utc::now().timestamp();
+        items.retain(|i| !expired(i, now));
+        Ok(Page { items, cursor })
+    }
+
+    pub(super) async fn scan(&self, after: Option<Cursor>, limit: usize) -> StoreResult<Page> {
+        let mut start = after.map(|c| {
+            c.0.into_iter()
+                .map(|(k, v)| (k, AttributeValue::S(v)))
+                .collect::<HashMap<_, _>>()
+        });
+        // As in `query`: one item more than the page tells whether more follow, and a
+        // response cut short at 1 MB is continued.
+        let want = limit + 1;
+        let mut items: Vec<Item> = Vec::new();
+        loop {
+            let page_limit = i32::try_from(want - items.len())
+                .map_err(|_| StoreError::Invalid("limit too large".into()))?;
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .limit(page_limit)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend_err)?;
+            items.extend(out.items.unwrap_or_default().into_iter().map(from_map));
+            start = out.last_evaluated_key;
+            if items.len() >= want || start.is_none() {
+                break;
+            }
+        }
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let cursor = if more {
+            items.last().map(|i| cursor_of(i, None))
         } else {
             None
         };

@@ -342,6 +342,42 @@ impl EmbeddedBackend {
         })
         .await
     }
+
+    pub(super) async fn scan(&self, after: Option<Cursor>, limit: usize) -> StoreResult<Page> {
+        self.blocking(move |db| {
+            let tx = db.begin_read().map_err(backend)?;
+            let items = tx.open_table(ITEMS).map_err(backend)?;
+            let c = after.as_ref().map(cursor_table_key).transpose()?;
+            let lower = match &c {
+                Some(k) => Bound::Excluded((k.pk.as_str(), k.sk.as_str())),
+                None => Bound::Unbounded,
+            };
+            let range = items
+                .range::<(&str, &str)>((lower, Bound::Unbounded))
+                .map_err(backend)?;
+            let now = now();
+            let mut out = Vec::new();
+            let mut more = false;
+            for entry in range {
+                if out.len() == limit {
+                    more = true;
+                    break;
+                }
+                let (_, v) = entry.map_err(backend)?;
+                let item: Item = serde_json::from_slice(v.value()).map_err(backend)?;
+                if !expired(&item, now) {
+                    out.push(item);
+                }
+            }
+            let cursor = if more {
+                out.last().map(|i| cursor_of(i, None))
+            } else {
+                None
+            };
+            Ok(Page { items: out, cursor })
+        })
+        .await
+    }
 }
 
 type Entries<'a> = Box<dyn Iterator<Item = StoreResult<(String, Key, Option<Vec<u8>>)>> + 'a>;

@@ -197,9 +197,87 @@ pub const OUTBOX_FAILED: &str = "OUTBOX#failed";
 /// Counter of active administrators (guards the last-admin rule).
 pub const ACTIVE_ADMINS: &str = "active_admins";
 
+/// What kind of item a key belongs to, by the shapes above (the counts of an export's
+/// manifest); `unknown` for a shape this table does not list.
+pub fn kind(key: &Key) -> &'static str {
+    let prefix = key.pk.split('#').next().unwrap_or_default();
+    match (prefix, key.sk.as_str()) {
+        ("USER", "MFA") => "mfa",
+        ("USER", _) => "user",
+        ("USEREMAIL", _) => "email_guard",
+        ("LOGINLOCK" | "LOGINIP", _) => "login_throttle",
+        ("SESSION", _) => "session",
+        ("MFACHALLENGE", _) => "mfa_challenge",
+        ("REAUTH", _) => "reauth",
+        ("RESET", _) => "one_time_token",
+        ("REGISTRATION", _) => "registration",
+        ("MAILCOOLDOWN", _) => "mail_cooldown",
+        ("MAILIP", _) => "mail_throttle",
+        ("COUNTER", _) => "counter",
+        ("OUTBOX", _) => "outbox",
+        ("AUDIT", _) => "audit",
+        ("CUSTOMER", _) => "customer",
+        ("PRODUCT", _) => "product",
+        ("PRODUCTSKU", _) => "sku_guard",
+        ("ORDER", _) => "order",
+        ("INVOICE", sk) if sk.starts_with(PAYMENT_PREFIX) => "payment",
+        ("INVOICE", sk) if sk.starts_with(REMINDER_PREFIX) => "reminder_step",
+        ("INVOICE", _) => "invoice",
+        ("SETTINGS", "LOGO") => "company_logo",
+        ("SETTINGS", _) => "company_settings",
+        ("IDEMP", _) => "idempotency",
+        ("STATS", _) => "daily_rollup",
+        ("EXTID", _) => "external_id",
+        ("INBOUND", _) => "inbound_event",
+        _ => "unknown",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_shape_has_a_kind() {
+        let cases = [
+            (user("u"), "user"),
+            (mfa("u"), "mfa"),
+            (user_email("a@b.co"), "email_guard"),
+            (login_lock("a@b.co"), "login_throttle"),
+            (
+                Key::new("LOGINLOCK#a@b.co#1.2.3.4", LOGIN_LOCK_SK),
+                "login_throttle",
+            ),
+            (Key::new("LOGINIP#1.2.3.4", "LOGINIP"), "login_throttle"),
+            (session("f"), "session"),
+            (mfa_challenge("h"), "mfa_challenge"),
+            (reauth("h"), "reauth"),
+            (reset_token("h"), "one_time_token"),
+            (registration("r"), "registration"),
+            (mail_cooldown("reset", "a@b.co"), "mail_cooldown"),
+            (Key::new("MAILIP#1.2.3.4", "MAILIP"), "mail_throttle"),
+            (counter(ACTIVE_ADMINS), "counter"),
+            (outbox("o"), "outbox"),
+            (audit("invoice", "i", "2026-01-01#x"), "audit"),
+            (customer("c"), "customer"),
+            (product("p"), "product"),
+            (product_sku("sku"), "sku_guard"),
+            (order("o"), "order"),
+            (invoice("i"), "invoice"),
+            (reminder_step("i", 7), "reminder_step"),
+            (payment("i", "2026-01-01", "p"), "payment"),
+            (company_settings(), "company_settings"),
+            (company_logo(), "company_logo"),
+            (idempotency("s", "k"), "idempotency"),
+            (stats("2026-01-01", "TOTALS"), "daily_rollup"),
+            (external_id("salesforce", "Account", "001"), "external_id"),
+            (inbound_event("salesforce", "e"), "inbound_event"),
+            (Key::new("SOMETHING#else", "X"), "unknown"),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(kind(&key), expected, "{key:?}");
+        }
+    }
 
     #[test]
     fn key_shapes_are_stable() {

@@ -422,6 +422,16 @@ impl Store {
         dispatch!(self, query(query))
     }
 
+    /// One page of every item of the table, in no particular order (both backends page
+    /// through the whole table exactly once; exports read it this way). Expired TTL items
+    /// are left out, as everywhere. Each page is consistent in itself, not the whole scan.
+    pub async fn scan(&self, after: Option<Cursor>, limit: usize) -> StoreResult<Page> {
+        if limit == 0 {
+            return Err(StoreError::Invalid("scan limit must be positive".into()));
+        }
+        dispatch!(self, scan(after, limit))
+    }
+
     /// Gets many items in one round trip (up to [`MAX_BATCH_GET`] keys); missing items are
     /// left out. Order follows `keys`.
     pub async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>> {
