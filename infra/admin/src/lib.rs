@@ -116,7 +116,7 @@ pub enum Open {
 pub async fn open_store(config: &Config, open: Open) -> Result<(Store, String)> {
     match config.store {
         StoreKind::Dynamo => {
-            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let sdk = erp_shared::aws::operator_config().await;
             let Some(region) = sdk.region().map(ToString::to_string) else {
                 return Err(Error::Refused(
                     "no AWS region: set AWS_REGION (or AWS_PROFILE with a region)".into(),
