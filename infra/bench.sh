@@ -19,5 +19,12 @@ if ! python3 -c 'import moto.moto_server.werkzeug_app, werkzeug' 2>/dev/null; th
   echo "==> pip install moto[server]" >&2
   python3 -m pip install --quiet 'moto[server]>=5.1,<6' >&2
 fi
-cargo build --release --locked -p erp-auth -p erp-users -p erp-customers -p erp-products -p erp-audit -p erp-orders -p erp-invoices -p erp-payments -p erp-dashboard -p erp-salesforce -p erp-notifier -p erp-reminders -p erp-hello -p erp-bench
+# One cargo invocation per function: features unify across the packages of one build, so
+# building them together would give every function every feature of erp-shared (as the
+# benchmark's own build has). Separately, each is what `sam build` packages.
+for p in auth users customers products audit orders invoices payments dashboard salesforce notifier reminders; do
+  cargo build --release --locked --quiet -p "erp-$p"
+done
+cargo build --release --locked --quiet -p erp-hello
+cargo build --release --locked --quiet -p erp-bench
 ERP_BENCH_PYTHON="$venv/bin/python" exec target/release/erp-bench target/release

@@ -9,7 +9,10 @@
 //! [`operator_config`].
 //!
 //! Every client uses one HTTPS stack: rustls with ring (smaller than aws-lc and without its
-//! C build), trusting the system's root certificates.
+//! C build), trusting the Amazon Trust Services roots that every AWS endpoint chains to
+//! (`shared/certs`), built into the binary. Reading and parsing the system's store (about 150
+//! files on Debian, a 200 KB bundle on Amazon Linux) was most of a function's start-up;
+//! `ERP_TLS_ROOTS=system` goes back to it.
 
 use std::time::Duration;
 
@@ -17,17 +20,31 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
 
 use crate::config::ConfigError;
 
 /// The connect timeout `aws-config` sets by default.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 
+/// The root certificates of Amazon Trust Services: Amazon Root CA 1 to 4 and the Starfield
+/// Services root that cross-signs them.
+pub const AWS_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
 /// The HTTPS client of every SDK client (connections are opened on first use).
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    let trust = if crate::config::system_tls_roots() {
+        TrustStore::empty().with_native_roots(true)
+    } else {
+        TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM)
+    };
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .expect("a TLS context from a trust store");
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
         .build_https()
 }
 
@@ -92,6 +109,18 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_built_in_roots_are_the_five_amazon_trust_services_certificates() {
+        use rustls_pki_types::pem::PemObject;
+        let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(AWS_ROOTS_PEM)
+            .collect::<Result<_, _>>()
+            .expect("every certificate parses");
+        assert_eq!(certs.len(), 5);
+        let mut roots = rustls::RootCertStore::empty();
+        let (valid, invalid) = roots.add_parsable_certificates(certs);
+        assert_eq!((valid, invalid), (5, 0));
     }
 
     #[test]

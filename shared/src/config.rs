@@ -196,6 +196,19 @@ impl LocalConfig {
     }
 }
 
+/// The CloudWatch namespace of the business metrics (`ERP_METRICS_NAMESPACE`, default
+/// `ERP`), on Lambda only (`AWS_LAMBDA_FUNCTION_NAME` is set): elsewhere none is published.
+pub fn metrics_namespace() -> Option<String> {
+    std::env::var_os("AWS_LAMBDA_FUNCTION_NAME")?;
+    Some(std::env::var("ERP_METRICS_NAMESPACE").unwrap_or_else(|_| "ERP".into()))
+}
+
+/// Whether the AWS clients trust the system's root certificates (`ERP_TLS_ROOTS=system`)
+/// instead of the Amazon Trust Services roots built in (the default).
+pub fn system_tls_roots() -> bool {
+    std::env::var("ERP_TLS_ROOTS").is_ok_and(|v| v == "system")
+}
+
 /// The log filter (`ERP_LOG`, default `info`).
 pub fn log_filter() -> String {
     std::env::var("ERP_LOG").unwrap_or_else(|_| "info".into())

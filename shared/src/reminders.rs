@@ -270,6 +270,10 @@ pub async fn run(
             None => break,
         }
     }
+    crate::observability::count(
+        crate::observability::Metric::RemindersSent,
+        report.sent as u64,
+    );
     if report.sent + report.late_fees + report.without_email > 0 {
         tracing::info!(date = %date, sent = report.sent, late_fees = report.late_fees, without_email = report.without_email, "reminders run");
     }

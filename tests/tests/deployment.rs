@@ -364,17 +364,21 @@ fn the_notifier_reads_only_outbox_inserts_and_has_a_dead_letter_queue_and_alarms
             .any(|e| e["Type"].as_str() == Some("ScheduleV2")),
         "reminders run on a schedule"
     );
-    let alarms: BTreeSet<String> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
-        .into_iter()
-        .map(|(k, _)| k.to_string())
-        .collect();
-    for a in [
-        "NotifierErrorsAlarm",
-        "NotifierDeadLettersAlarm",
-        "OutboxGaveUpAlarm",
-        "RemindersErrorsAlarm",
-    ] {
-        assert!(alarms.contains(a), "{a} in {alarms:?}");
+    let alarms = resources_of_type(&t, "AWS::CloudWatch::Alarm");
+    let condition_of = |name: &str| {
+        alarms
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, a)| a["Condition"].as_str())
+            .unwrap_or_else(|| panic!("{name} in template.yaml"))
+    };
+    // Dead letters and emails given up alarm in every mode; the two functions' Errors alarms
+    // only with PerFunctionAlarms=true (LambdaErrorsAlarm covers them otherwise).
+    for a in ["NotifierDeadLettersAlarm", "OutboxGaveUpAlarm"] {
+        assert_eq!(condition_of(a), None, "{a}");
+    }
+    for a in ["NotifierErrorsAlarm", "RemindersErrorsAlarm"] {
+        assert_eq!(condition_of(a), Some("PerFunctionAlarmsEnabled"), "{a}");
     }
     // Sending email is limited to the one SES identity, wherever it is allowed.
     let text =
@@ -885,11 +889,141 @@ fn yaml(source: &str) -> Value {
     serde_yaml::from_str(source).expect("YAML")
 }
 
-/// Every function has an Errors and a Throttles alarm on its own name, and every alarm treats
-/// missing data (no traffic) as fine. The API's 5xx alarm is a share of requests with a
-/// traffic floor, and SES's bounce and complaint rates alarm at SES's review levels.
+/// Whether an alarm exists with `PerFunctionAlarms` set to `per_function`. Alarms depend on
+/// that parameter only.
+fn alarm_exists(name: &str, alarm: &Value, per_function: bool) -> bool {
+    match alarm["Condition"].as_str() {
+        None => true,
+        Some("PerFunctionAlarmsEnabled") => per_function,
+        Some("AccountLevelAlarmsEnabled") => !per_function,
+        Some(other) => panic!("{name} depends on {other}"),
+    }
+}
+
+/// The alarm metrics CloudWatch charges an alarm for: one per metric it reads (a metric-math
+/// alarm is charged for each metric it references, not for its expressions).
+fn alarm_metrics(alarm: &Value) -> usize {
+    match alarm["Properties"]["Metrics"].as_sequence() {
+        Some(metrics) => metrics
+            .iter()
+            .filter(|m| !m["MetricStat"].is_null())
+            .count(),
+        None => 1,
+    }
+}
+
+/// Lambda Errors and Throttles alarm in both modes of `PerFunctionAlarms`. Off (the default):
+/// two account-level alarms on the metrics without a dimension (all the functions of the
+/// account and region), and no per-function ones, so the stack stays within CloudWatch's 10
+/// free alarm metrics. On: every function has an Errors and a Throttles alarm on its own
+/// name, and the account-level ones are gone. The other alarms exist in both modes.
 #[test]
-fn every_function_has_errors_and_throttles_alarms_and_the_api_a_5xx_rate_alarm() {
+fn lambda_errors_and_throttles_alarm_per_function_or_for_the_whole_account() {
+    let t = template();
+    let parameter = &t["Parameters"]["PerFunctionAlarms"];
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(parameter["AllowedValues"], yaml(r#"["true", "false"]"#));
+    assert_eq!(
+        t["Conditions"]["PerFunctionAlarmsEnabled"],
+        yaml(r#"!Equals [!Ref PerFunctionAlarms, "true"]"#)
+    );
+    assert_eq!(
+        t["Conditions"]["AccountLevelAlarmsEnabled"],
+        yaml("!Not [!Condition PerFunctionAlarmsEnabled]")
+    );
+    let alarms = resources_of_type(&t, "AWS::CloudWatch::Alarm");
+    let functions = resources_of_type(&t, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), WRITES.len(), "every function");
+    let mut metrics_in_mode = Vec::new();
+    for per_function in [false, true] {
+        let mode = format!("PerFunctionAlarms={per_function}");
+        let present: Vec<(&str, &Value)> = alarms
+            .iter()
+            .copied()
+            .filter(|(name, a)| alarm_exists(name, a, per_function))
+            .collect();
+        let lambda: Vec<(&str, &Value)> = present
+            .iter()
+            .copied()
+            .filter(|(_, a)| a["Properties"]["Namespace"] == "AWS/Lambda")
+            .collect();
+        for (function, _) in &functions {
+            for metric in ["Errors", "Throttles"] {
+                let own = yaml(&format!("[{{Name: FunctionName, Value: !Ref {function}}}]"));
+                let found: Vec<&str> = lambda
+                    .iter()
+                    .filter(|(_, a)| {
+                        let p = &a["Properties"];
+                        p["MetricName"] == metric
+                            && p["Dimensions"] == own
+                            && p["Threshold"].as_f64() == Some(1.0)
+                            && p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+                    })
+                    .map(|(name, _)| *name)
+                    .collect();
+                assert_eq!(
+                    found.len(),
+                    usize::from(per_function),
+                    "{mode}: {function}'s {metric} alarms {found:?}"
+                );
+            }
+        }
+        for metric in ["Errors", "Throttles"] {
+            let account: Vec<&(&str, &Value)> = lambda
+                .iter()
+                .filter(|(_, a)| {
+                    a["Properties"]["MetricName"] == metric
+                        && a["Properties"]["Dimensions"].is_null()
+                })
+                .collect();
+            assert_eq!(
+                account.len(),
+                usize::from(!per_function),
+                "{mode}: account-level {metric} alarms"
+            );
+            for (name, a) in account {
+                let p = &a["Properties"];
+                assert_eq!(p["Statistic"], "Sum", "{name}");
+                assert_eq!(p["Threshold"].as_f64(), Some(1.0), "{name}");
+                assert_eq!(p["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+                let description = p["AlarmDescription"].as_str().unwrap_or_default();
+                assert!(
+                    description.contains("account of its own")
+                        && description.contains("per-function graphs in the Lambda console"),
+                    "{name} says it covers the whole account and where to look: {description}"
+                );
+            }
+        }
+        // Every Lambda alarm is one of the above: per function, or for the whole account.
+        for (name, a) in &lambda {
+            let dimensions = &a["Properties"]["Dimensions"];
+            assert_eq!(dimensions.is_null(), !per_function, "{mode}: {name}");
+        }
+        metrics_in_mode.push(present.iter().map(|(_, a)| alarm_metrics(a)).sum::<usize>());
+    }
+    // The API, SES, dead-letter and outbox alarms do not depend on the mode.
+    for (name, a) in &alarms {
+        if a["Properties"]["Namespace"] != "AWS/Lambda" {
+            assert!(a["Condition"].is_null(), "{name} exists in both modes");
+        }
+    }
+    let (default, per_function) = (metrics_in_mode[0], metrics_in_mode[1]);
+    assert!(
+        default <= 10,
+        "the default alarms read {default} alarm metrics, more than CloudWatch's 10 free"
+    );
+    assert_eq!(
+        per_function,
+        default - 2 + 2 * functions.len(),
+        "per-function alarms replace the two account-level ones"
+    );
+}
+
+/// Every alarm treats missing data (no traffic) as fine. The API's 5xx alarm is a share of
+/// requests with a traffic floor, and SES's bounce and complaint rates alarm at SES's review
+/// levels.
+#[test]
+fn alarms_ignore_no_traffic_and_watch_the_api_5xx_rate_and_ses_reputation() {
     let t = template();
     let alarms = resources_of_type(&t, "AWS::CloudWatch::Alarm");
     for (name, alarm) in &alarms {
@@ -897,21 +1031,6 @@ fn every_function_has_errors_and_throttles_alarms_and_the_api_a_5xx_rate_alarm()
             alarm["Properties"]["TreatMissingData"], "notBreaching",
             "{name}"
         );
-    }
-    let functions = resources_of_type(&t, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), WRITES.len(), "every function");
-    for (function, _) in &functions {
-        for metric in ["Errors", "Throttles"] {
-            let found = alarms.iter().any(|(_, a)| {
-                let p = &a["Properties"];
-                p["Namespace"] == "AWS/Lambda"
-                    && p["MetricName"] == metric
-                    && p["Dimensions"]
-                        == yaml(&format!("[{{Name: FunctionName, Value: !Ref {function}}}]"))
-                    && p["Threshold"].as_f64() == Some(1.0)
-            });
-            assert!(found, "{function} has no {metric} alarm");
-        }
     }
 
     let rate = &t["Resources"]["Api5xxRateAlarm"]["Properties"];

@@ -345,6 +345,7 @@ async fn issue_invoice(
     let req: IssueRequest = erp_shared::http::optional_json(&body)?;
     let parts = tokio::sync::OnceCell::new();
     let issued = retry::retrying(200, || issue(&state, &actor, &id, &req, &parts)).await?;
+    erp_shared::observability::count(erp_shared::observability::Metric::InvoicesIssued, 1);
     Ok(Tagged(
         issued.invoice.version,
         view(&state, issued.invoice).await?,

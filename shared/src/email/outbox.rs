@@ -205,6 +205,7 @@ pub async fn deliver_record(
         Ok(Sent::Yes) => {
             mark_sent(&c.store, &key, still_ours).await?;
             tracing::info!(outbox_id = %record.id, kind = %record.kind, "email sent");
+            crate::observability::count(crate::observability::Metric::EmailsSent, 1);
             return Ok(Delivery::Sent);
         }
         Ok(Sent::Discarded(reason)) => {
@@ -225,6 +226,7 @@ pub async fn deliver_record(
     let mut updates = vec![Update::add("attempts", 1), Update::set("last_error", error)];
     if attempts >= MAX_ATTEMPTS {
         tracing::error!(outbox_id = %record.id, kind = %record.kind, attempts, "email gave up: every attempt failed");
+        crate::observability::count(crate::observability::Metric::EmailsFailed, 1);
         updates.push(Update::set("status", "failed"));
         updates.push(Update::set(gp, keys::OUTBOX_FAILED));
     } else {
