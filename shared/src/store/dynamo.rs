@@ -23,6 +23,30 @@ pub struct DynamoBackend {
     table: String,
 }
 
+/// The `ExclusiveStartKey` a cursor names.
+fn start_key(cursor: &Cursor) -> HashMap<String, AttributeValue> {
+    cursor
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
+        .collect()
+}
+
+/// A page of at most `limit` items from `items` (read one over the limit, so that a cursor
+/// is returned only when more follow), without the expired ones.
+fn page_of(mut items: Vec<Item>, limit: usize, index: Option<super::Index>) -> Page {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let cursor = if more {
+        items.last().map(|i| cursor_of(i, index))
+    } else {
+        None
+    };
+    let now = chrono::Utc::now().timestamp();
+    items.retain(|i| !expired(i, now));
+    Page { items, cursor }
+}
+
 /// The SDK's detail stays in the error (for the log); `Problem` never shows it to a client.
 fn backend_err<E: std::fmt::Debug>(e: E) -> StoreError {
     StoreError::Backend(format!("dynamodb: {e:?}"))
@@ -203,11 +227,7 @@ impl DynamoBackend {
                 key_cond.push_str(&format!(" AND {sk_name} BETWEEN {va} AND {vb}"));
             }
         }
-        let mut start = query.cursor.as_ref().map(|c| {
-            c.0.iter()
-                .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
-                .collect::<HashMap<_, _>>()
-        });
+        let mut start = query.cursor.as_ref().map(start_key);
         // Ask for one more item than the page so the cursor is only returned when more follow
         // (the embedded backend behaves the same way); keep reading when DynamoDB stops a
         // response early at its 1 MB limit.
@@ -237,24 +257,11 @@ impl DynamoBackend {
                 break;
             }
         }
-        let more = items.len() > query.limit;
-        items.truncate(query.limit);
-        let cursor = if more {
-            items.last().map(|i| cursor_of(i, query.index))
-        } else {
-            None
-        };
-        let now = chrono::Utc::now().timestamp();
-        items.retain(|i| !expired(i, now));
-        Ok(Page { items, cursor })
+        Ok(page_of(items, query.limit, query.index))
     }
 
     pub(super) async fn scan(&self, after: Option<Cursor>, limit: usize) -> StoreResult<Page> {
-        let mut start = after.map(|c| {
-            c.0.into_iter()
-                .map(|(k, v)| (k, AttributeValue::S(v)))
-                .collect::<HashMap<_, _>>()
-        });
+        let mut start = after.as_ref().map(start_key);
         // As in `query`: one item more than the page tells whether more follow, and a
         // response cut short at 1 MB is continued.
         let want = limit + 1;
@@ -278,16 +285,7 @@ impl DynamoBackend {
                 break;
             }
         }
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let cursor = if more {
-            items.last().map(|i| cursor_of(i, None))
-        } else {
-            None
-        };
-        let now = chrono::Utc::now().timestamp();
-        items.retain(|i| !expired(i, now));
-        Ok(Page { items, cursor })
+        Ok(page_of(items, limit, None))
     }
 
     pub(super) async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>> {
