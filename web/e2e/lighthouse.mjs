@@ -3,7 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -133,54 +133,93 @@ async function run(page, preset, name, extra = []) {
   return JSON.parse(readFileSync(report, 'utf8'));
 }
 
-async function row(page, name, lhr) {
+async function scriptsGzip(lhr) {
   const scripts = (lhr.audits['network-requests']?.details?.items ?? []).filter((r) => r.resourceType === 'Script');
   let gzip = 0;
   for (const s of scripts) {
     const body = await (await fetch(s.url)).arrayBuffer();
     gzip += gzipSync(Buffer.from(body), { level: 9 }).length;
   }
+  return `${(gzip / 1024).toFixed(1)} KiB in ${scripts.length} files`;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const millis = (ms) => `${Math.round(ms / 10) * 10} ms`;
+const range = (xs, f = String) => (Math.min(...xs) === Math.max(...xs) ? f(xs[0]) : `${f(Math.min(...xs))}–${f(Math.max(...xs))}`);
+
+/** `runs` Lighthouse runs of one page with one preset: the median of each figure, and the
+ * range of the scores (this host is shared: one run alone can be off by several points). */
+async function row(page, preset, label, name, extra = []) {
+  const lhrs = [];
+  for (let i = 0; i < runs; i++) lhrs.push(await run(page, preset, `${name}-${i + 1}`, extra));
+  const figure = (id) => lhrs.map((l) => l.audits[id].numericValue);
+  const performance = lhrs.map((l) => Math.round(l.categories.performance.score * 100));
+  const accessibility = lhrs.map((l) => Math.round(l.categories.accessibility.score * 100));
   return {
     page: page.name,
-    preset: name,
-    performance: Math.round(lhr.categories.performance.score * 100),
-    accessibility: Math.round(lhr.categories.accessibility.score * 100),
-    fcp: lhr.audits['first-contentful-paint'].displayValue,
-    lcp: lhr.audits['largest-contentful-paint'].displayValue,
-    tbt: lhr.audits['total-blocking-time'].displayValue,
-    cls: lhr.audits['cumulative-layout-shift'].displayValue,
-    js: `${(gzip / 1024).toFixed(1)} KiB in ${scripts.length} files`,
-    final: lhr.finalDisplayedUrl,
+    preset: label,
+    performance: `${median(performance)} (${range(performance)})`,
+    accessibility: range(accessibility),
+    fcp: seconds(median(figure('first-contentful-paint'))),
+    lcp: seconds(median(figure('largest-contentful-paint'))),
+    tbt: `${millis(median(figure('total-blocking-time')))} (${range(figure('total-blocking-time'), millis)})`,
+    cls: String(Math.round(median(figure('cumulative-layout-shift')) * 1000) / 1000),
+    js: await scriptsGzip(lhrs[0]),
+    finals: lhrs.map((l) => l.finalDisplayedUrl),
+    lhrs,
   };
 }
 
+// LIGHTHOUSE_RUNS (default 3) runs per page and preset; LIGHTHOUSE_PAGES and
+// LIGHTHOUSE_PRESETS (comma-separated names) pick some of them.
+const runs = Math.max(1, Number(process.env.LIGHTHOUSE_RUNS ?? 3));
+const only = (env, all) => (process.env[env] ? all.filter((x) => process.env[env].split(',').includes(x.name ?? x)) : all);
+const chosen = only('LIGHTHOUSE_PAGES', pages);
+const presets = only('LIGHTHOUSE_PRESETS', ['mobile', 'calibrated', 'desktop']);
+
 const rows = [];
+const loadAtStart = loadavg()[0];
 // The mobile preset as Lighthouse ships it (4x CPU slow-down), which also measures this
 // host's benchmark index; then the mobile preset with the slow-down calibrated for this host;
 // then the desktop preset.
 const indexes = [];
-for (const page of pages) {
-  const lhr = await run(page, 'mobile', 'mobile-4x');
-  indexes.push(lhr.environment.benchmarkIndex);
-  rows.push(await row(page, 'mobile, 4x CPU', lhr));
+if (presets.includes('mobile') || presets.includes('calibrated')) {
+  for (const page of chosen) {
+    const r = await row(page, 'mobile', 'mobile, 4x CPU', 'mobile-4x');
+    indexes.push(...r.lhrs.map((l) => l.environment.benchmarkIndex));
+    if (presets.includes('mobile')) rows.push(r);
+  }
 }
-const benchmarkIndex = Math.max(...indexes);
+const benchmarkIndex = indexes.length ? median(indexes) : NaN;
 const multiplier = calibratedMultiplier(benchmarkIndex);
-for (const page of pages) {
-  const lhr = await run(page, 'mobile', 'mobile-calibrated', [`--throttling.cpuSlowdownMultiplier=${multiplier.toFixed(2)}`]);
-  rows.push(await row(page, `mobile, ${multiplier.toFixed(1)}x CPU`, lhr));
+if (presets.includes('calibrated')) {
+  for (const page of chosen) {
+    rows.push(await row(page, 'mobile', `mobile, ${multiplier.toFixed(1)}x CPU`, 'mobile-calibrated', [`--throttling.cpuSlowdownMultiplier=${multiplier.toFixed(2)}`]));
+  }
 }
-for (const page of pages) {
-  rows.push(await row(page, 'desktop', await run(page, 'desktop', 'desktop')));
+if (presets.includes('desktop')) {
+  for (const page of chosen) rows.push(await row(page, 'desktop', 'desktop', 'desktop'));
 }
-console.log(`Host benchmark index ${Math.round(benchmarkIndex)} (Lighthouse's 4x assumes about 1500): calibrated slow-down ${multiplier.toFixed(2)}x.`);
+if (indexes.length) {
+  console.log(
+    `Host benchmark index ${Math.round(benchmarkIndex)} (median; ${range(indexes.map(Math.round))}; Lighthouse's 4x assumes about 1500): calibrated slow-down ${multiplier.toFixed(2)}x.`,
+  );
+}
+console.log(
+  `Median of ${runs} run${runs === 1 ? '' : 's'} per row; performance and TBT also as their range. ` +
+    `Load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end (${cpus().length} CPUs): ` +
+    'other work on the host slows the page and Lighthouse counts it.',
+);
 console.log('| page | preset | performance | accessibility | FCP | LCP | TBT | CLS | JavaScript (gzip) |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(`| ${r.page} | ${r.preset} | ${r.performance} | ${r.accessibility} | ${r.fcp} | ${r.lcp} | ${r.tbt} | ${r.cls} | ${r.js} |`);
-  if (!r.final.endsWith(pages.find((p) => p.name === r.page).path)) {
-    console.log(`warning: ${r.page} ended on ${r.final}`);
-  }
+  const path = pages.find((p) => p.name === r.page).path;
+  for (const final of r.finals) if (!final.endsWith(path)) console.log(`warning: ${r.page} ended on ${final}`);
 }
 server.kill('SIGTERM');
 rmSync(data, { recursive: true, force: true });

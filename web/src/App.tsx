@@ -3,10 +3,13 @@ import { createBrowserRouter, RouterProvider, useLocation, type RouteObject } fr
 import type { ReactNode } from 'react';
 
 import { ApiError } from './api/problem';
-import type { Permission } from './api/types';
+import type { Me, Permission } from './api/types';
+import { takeOverEarlyQueries } from './boot';
 import { ErrorBoundary, RouteError } from './components/ErrorBoundary';
 import { Skeleton } from './components/Skeleton';
-import { notFoundPage, pages, publicPages, type PageEntry } from './routes';
+import { loadLayout, notFoundPage, pages, publicPages, type PageEntry } from './routes';
+import { session } from './session/core';
+import { meQuery } from './session/me';
 import { RequirePermission } from './session/permissions';
 import { SessionProvider } from './session/SessionProvider';
 
@@ -24,6 +27,14 @@ export function toRoute(entry: PageEntry): RouteObject {
   return {
     path: entry.path,
     ErrorBoundary: RouteError,
+    // In parallel with `lazy`, and without holding the navigation: the data goes to the query
+    // cache, where the page finds it.
+    ...(entry.query && {
+      loader: ({ request }: { request: Request }) => {
+        prefetchPage(entry, new URL(request.url));
+        return null;
+      },
+    }),
     lazy: async () => {
       const { default: Page } = await entry.load();
       return {
@@ -49,7 +60,7 @@ function FirstLoad() {
 export const routes: RouteObject[] = [
   ...publicPages.map((p) => ({ ...toRoute(p), HydrateFallback: FirstLoad })),
   {
-    lazy: async () => ({ Component: (await import('./layout/Layout')).Layout }),
+    lazy: async () => ({ Component: (await loadLayout()).Layout }),
     ErrorBoundary: RouteError,
     HydrateFallback: FirstLoad,
     children: [...pages, notFoundPage].map(toRoute),
@@ -70,6 +81,22 @@ export function createQueryClient(): QueryClient {
 }
 
 const queryClient = createQueryClient();
+// What src/boot.ts asked for before React was loaded (/auth/me, the page's first query).
+takeOverEarlyQueries((query) => void queryClient.prefetchQuery(query));
+
+/** Asks for `entry`'s first query once the session is restored, when signed in and (as far
+ * as /auth/me tells already) allowed to see the page. */
+function prefetchPage(entry: PageEntry, url: URL): void {
+  const query = entry.query?.(url);
+  if (!query) return;
+  void session.start().then(() => {
+    if (session.getStatus() !== 'signed-in') return;
+    const me = queryClient.getQueryData<Me>(meQuery.queryKey);
+    if (me && entry.permission && !me.permissions.includes(entry.permission)) return;
+    void queryClient.prefetchQuery(query);
+  });
+}
+
 const router = createBrowserRouter(routes);
 
 export function App() {

@@ -26,6 +26,26 @@ function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOpti
   return f as Intl.DateTimeFormat;
 }
 
+/**
+ * Makes a number and a date-time formatter of the browser's locale, in a task of its own, and
+ * resolves after it: a page's first Intl formatter loads the browser's ICU locale data, which
+ * takes tens of milliseconds (more on a phone). Done while the main thread would wait anyway,
+ * instead of in a page's first render: by src/main.tsx while a signed-in page waits for its
+ * first answers and React's download, and by the sign-in page while the password is checked.
+ */
+export function warmUpIntl(locale: string | undefined = globalThis.navigator?.language): Promise<void> {
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      try {
+        formatNumber(0, { locale });
+        formatDateTime(new Date(0).toISOString(), { locale });
+      } finally {
+        resolve();
+      }
+    }),
+  );
+}
+
 /** Digits after the decimal point of a currency (EUR 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
   return numberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;

@@ -6,27 +6,47 @@
 //               this page" (the navigation already hides the entry)
 //   nav         label of the page's entry in the main navigation (list pages only), in the
 //               order of this array
+//   query       the page's first query for its URL: asked for in parallel with the page's
+//               code (and on a first load with /auth/me: src/boot.ts) rather than once the
+//               page has rendered; the page's useQuery then finds it under the same key
 //
 // Signed-in pages go in `pages` (inside the layout); pages for signed-out visitors (sign-in,
 // password reset, registration) in `publicPages`.
 import type { ComponentType } from 'react';
 
 import type { Permission } from './api/types';
+import { listQueryOf, listStateFrom } from './components/list/listState';
+import { customerListQuery } from './pages/customers/queries';
+import { productListQuery } from './pages/products/queries';
 
 export interface PageEntry {
   path: string;
   load: () => Promise<{ default: ComponentType }>;
   permission?: Permission;
   nav?: string;
+  query?: (url: URL) => PageQuery;
 }
+
+export interface PageQuery {
+  queryKey: readonly unknown[];
+  queryFn: () => Promise<unknown>;
+}
+
+const listQueryFrom = (url: URL) => listQueryOf(listStateFrom(url.searchParams));
 
 export const pages: PageEntry[] = [
   { path: '/', load: () => import('./pages/home/HomePage') },
   { path: '/dashboard', nav: 'Dashboard', permission: 'dashboard:read', load: () => import('./pages/dashboard/DashboardPage') },
-  { path: '/customers', nav: 'Customers', permission: 'customers:read', load: () => import('./pages/customers/CustomersPage') },
+  {
+    path: '/customers', nav: 'Customers', permission: 'customers:read', load: () => import('./pages/customers/CustomersPage'),
+    query: (url) => customerListQuery(listQueryFrom(url)),
+  },
   { path: '/customers/new', permission: 'customers:write', load: () => import('./pages/customers/NewCustomerPage') },
   { path: '/customers/:id', permission: 'customers:read', load: () => import('./pages/customers/CustomerPage') },
-  { path: '/products', nav: 'Products', permission: 'products:read', load: () => import('./pages/products/ProductsPage') },
+  {
+    path: '/products', nav: 'Products', permission: 'products:read', load: () => import('./pages/products/ProductsPage'),
+    query: (url) => productListQuery(listQueryFrom(url)),
+  },
   { path: '/products/new', permission: 'products:write', load: () => import('./pages/products/NewProductPage') },
   { path: '/products/:id', permission: 'products:read', load: () => import('./pages/products/ProductPage') },
   { path: '/orders', nav: 'Orders', permission: 'orders:read', load: () => import('./pages/orders/OrdersPage') },
@@ -55,3 +75,32 @@ export const publicPages: PageEntry[] = [
 
 /** Shown for any URL no page matches. */
 export const notFoundPage: PageEntry = { path: '*', load: () => import('./pages/errors/NotFoundPage') };
+
+/** The signed-in pages' shell (header, navigation). */
+export const loadLayout = () => import('./layout/Layout');
+
+/**
+ * The page of `pages` a path shows, or undefined: the same choice as the router's for these
+ * patterns (a static segment before a parameter). Only for starting the page's download and
+ * data before the router runs (src/boot.ts): a wrong answer costs a download, nothing more.
+ */
+export function matchPage(pathname: string): PageEntry | undefined {
+  const parts = pathname.split('/').filter(Boolean);
+  let best: PageEntry | undefined;
+  let bestScore = -1;
+  for (const page of pages) {
+    const pattern = page.path.split('/').filter(Boolean);
+    if (pattern.length !== parts.length) continue;
+    let score = 0;
+    const matches = pattern.every((segment, i) => {
+      if (segment.startsWith(':')) return true;
+      score += 1;
+      return segment === parts[i];
+    });
+    if (matches && score > bestScore) {
+      best = page;
+      bestScore = score;
+    }
+  }
+  return best;
+}

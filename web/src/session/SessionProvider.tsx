@@ -1,14 +1,13 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 
-import { api } from '../api/client';
-import { unwrap } from '../api/problem';
 import { session as defaultSession, type BrowserSession } from './core';
 import { SessionContext, type SessionValue } from './context';
+import { meQuery } from './me';
 
-export const meQueryKey = ['auth', 'me'] as const;
+export { meQuery, meQueryKey } from './me';
 
-/** Restores the session on mount and provides `useSession()`. */
+/** Provides `useSession()`; restores the session on mount unless main.tsx already started it. */
 export function SessionProvider({ children, session = defaultSession }: { children: ReactNode; session?: BrowserSession }) {
   const queryClient = useQueryClient();
   const status = useSyncExternalStore(
@@ -31,23 +30,19 @@ export function SessionProvider({ children, session = defaultSession }: { childr
     [session, queryClient],
   );
 
-  const me = useQuery({
-    queryKey: meQueryKey,
-    queryFn: () => unwrap(api.GET('/api/v1/auth/me')),
-    enabled: status === 'signed-in',
-    staleTime: 5 * 60_000,
-    retry: false,
-  });
+  const me = useQuery({ ...meQuery, enabled: status === 'signed-in' });
 
   // Only what the value is made of: the query's other fields (fetching, stale, …) change
   // often, and a new value re-renders every page that reads the session.
-  const { data, error, refetch } = me;
+  // (Signed in without /auth/me's answer yet is still `loading` for the pages: no new value.)
+  const { data, error: meError, refetch } = me;
+  const shown = status === 'anonymous' ? 'anonymous' : status === 'signed-in' && data !== undefined ? 'signed-in' : 'loading';
+  const error = status === 'signed-in' ? meError : null;
   const value = useMemo<SessionValue>(() => {
-    const signedIn = status === 'signed-in' && data !== undefined;
     return {
-      status: status === 'anonymous' ? 'anonymous' : signedIn ? 'signed-in' : 'loading',
-      me: signedIn ? (data ?? null) : null,
-      error: status === 'signed-in' ? error : null,
+      status: shown,
+      me: shown === 'signed-in' ? (data ?? null) : null,
+      error,
       retry: () => void refetch(),
       signIn: (email, password) => session.signIn(email, password),
       startSecondFactorSetup: (challenge) => session.startSecondFactorSetup(challenge),
@@ -55,7 +50,7 @@ export function SessionProvider({ children, session = defaultSession }: { childr
       changePassword: (current, next) => session.changePassword(current, next),
       signOut: () => session.signOut(),
     };
-  }, [status, data, error, refetch, session]);
+  }, [shown, data, error, refetch, session]);
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

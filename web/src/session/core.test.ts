@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createApiClient } from '../api/client';
 import { jsonResponse, mockFetch } from '../test/utils';
@@ -18,6 +18,21 @@ function fakeLocks(): NonNullable<SessionDeps['locks']> {
       chain = run.catch(() => undefined);
       return run;
     }) as unknown as LockManager['request'],
+  };
+}
+
+/** Web Locks shared by several tabs that also answer `query()` (which locks are held). */
+function sharedLocks(): NonNullable<SessionDeps['locks']> {
+  const held: { name: string }[] = [];
+  const exclusive = fakeLocks();
+  return {
+    request: ((name: string, options: LockOptions, fn: () => Promise<unknown>) => {
+      if (options.mode !== 'shared') return exclusive.request(name, options, fn);
+      const lock = { name };
+      held.push(lock);
+      return fn().finally(() => held.splice(held.indexOf(lock), 1));
+    }) as unknown as LockManager['request'],
+    query: async () => ({ held: held.map((l) => ({ ...l, mode: 'shared' as const })), pending: [] }),
   };
 }
 
@@ -156,6 +171,43 @@ describe('browser session', () => {
     await b.start();
     expect(b.accessToken()).toBe('shared');
     expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('a tab alone refreshes at once, without waiting for other tabs to answer', async () => {
+    vi.useFakeTimers();
+    try {
+      const fetch = mockFetch(() => jsonResponse(tokens('t1')));
+      const a = tab({ channel: fakeBus()(), locks: sharedLocks() });
+      // With fake timers, a wait for other tabs would never end.
+      await a.start();
+      expect(fetch).toHaveBeenCalledTimes(1);
+      expect(a.accessToken()).toBe('t1');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a new tab asks the open tabs first, and takes the token as soon as one answers', async () => {
+    const channel = fakeBus();
+    const locks = sharedLocks();
+    const a = tab({ channel: channel(), locks });
+    mockFetch(() => jsonResponse(tokens('shared')));
+    await a.start();
+    const fetch = mockFetch(() => jsonResponse(tokens('rotated')));
+    const b = tab({ channel: channel(), locks });
+    const started = Date.now();
+    await b.start();
+    expect(b.accessToken()).toBe('shared');
+    expect(fetch).not.toHaveBeenCalled();
+    expect(Date.now() - started).toBeLessThan(150);
+  });
+
+  it('starts once however often it is asked to', async () => {
+    const fetch = mockFetch(() => jsonResponse(tokens('t1')));
+    const a = tab();
+    await Promise.all([a.start(), a.start()]);
+    await a.start();
+    expect(fetch).toHaveBeenCalledTimes(1);
   });
 
   it('signs out every tab', async () => {

@@ -11,7 +11,9 @@
 // across tabs with the Web Lock `erp-refresh`, and a tab that gets new tokens broadcasts the
 // access token and its expiry on the BroadcastChannel `erp-session`; a tab waiting for the lock
 // that receives a fresh token in the meantime uses it instead of refreshing. Inside one tab,
-// concurrent callers share one refresh.
+// concurrent callers share one refresh. Each tab holds the shared Web Lock `erp-tab` while it
+// is open, so a new tab that finds none held (the usual case: one tab) refreshes at once
+// instead of waiting for an answer from other tabs.
 import createClient from 'openapi-fetch';
 
 import { ApiError } from '../api/problem';
@@ -46,13 +48,16 @@ export interface SessionEvents {
 export const REFRESH_MARGIN_MS = 60_000;
 /** How long a new tab waits for another tab to hand it a token before refreshing itself. */
 const PEER_WAIT_MS = 150;
+/** The shared Web Lock every open tab holds (its presence tells a new tab to ask them). */
+const TAB_LOCK = 'erp-tab';
 
 const COOKIE_HEADERS = { 'X-Refresh-Cookie': '1' } as const;
 const CSRF_HEADERS = { 'X-Requested-With': 'erp', 'X-Refresh-Cookie': '1' } as const;
 
 export interface SessionDeps {
   now?: () => number;
-  locks?: Pick<LockManager, 'request'> | null;
+  /** `query` is optional: without it a new tab always waits for the other tabs' answer. */
+  locks?: (Pick<LockManager, 'request'> & Partial<Pick<LockManager, 'query'>>) | null;
   channel?: Pick<BroadcastChannel, 'postMessage' | 'close'> & {
     onmessage: ((ev: MessageEvent) => void) | null;
   } | null;
@@ -72,6 +77,14 @@ export class BrowserSession {
   private expiresAt = 0;
   private status: SessionStatus = 'loading';
   private inflight: Promise<boolean> | null = null;
+  private starting: Promise<void> | null = null;
+  private markSent: () => void = () => undefined;
+  /** Resolves once start() has sent its refresh request, or has none to send yet (it waits
+   * for another tab's token, or is done): src/main.tsx lets this happen before it loads React,
+   * which then keeps the main thread busy for a while. */
+  readonly sent: Promise<void> = new Promise((resolve) => (this.markSent = resolve));
+  /** Resolves the wait for another tab's token when one arrives. */
+  private peerAnswered: (() => void) | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private listeners = new Set<NonNullable<SessionEvents['onChange']>>();
   private readonly now: () => number;
@@ -106,16 +119,76 @@ export class BrowserSession {
     return () => this.listeners.delete(listener);
   }
 
-  /** On app start: take a token from another tab, or restore the session from the cookie. */
-  async start(): Promise<void> {
-    if (this.status !== 'loading') return;
-    if (this.channel) {
-      this.post({ type: 'request' });
-      await new Promise((resolve) => setTimeout(resolve, PEER_WAIT_MS));
-      if (this.token) return;
+  /** On app start: take a token from another tab, or restore the session from the cookie.
+   * Called once per page (later calls share the first): by src/boot.ts before React loads. */
+  start(): Promise<void> {
+    this.starting ??= this.restore();
+    return this.starting;
+  }
+
+  private async restore(): Promise<void> {
+    try {
+      await this.restoreNow();
+    } finally {
+      this.markSent();
     }
-    const ok = await this.refresh();
+  }
+
+  private async restoreNow(): Promise<void> {
+    if (this.status !== 'loading') return;
+    // Whether other tabs are open, and the refresh lock, asked for at the same time (each a
+    // round trip to the browser, slow while the page loads): with other tabs, wait for their
+    // answer before refreshing (holding the lock, so no tab refreshes meanwhile).
+    const others = this.channel ? this.otherTabsOpen() : Promise.resolve(false);
+    const ok = await this.refresh(null, async () => {
+      if (!(await others)) return;
+      this.markSent();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, PEER_WAIT_MS);
+        this.peerAnswered = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.post({ type: 'request' });
+      });
+      this.peerAnswered = null;
+    });
     if (!ok && this.status === 'loading') this.setStatus('anonymous');
+  }
+
+  /** Whether another tab of the app is open (true when it cannot tell); from then on this
+   * tab holds its share of `erp-tab` while it is shown. */
+  private async otherTabsOpen(): Promise<boolean> {
+    const locks = this.locks;
+    if (!locks?.query) return true;
+    let others = true;
+    try {
+      const { held = [] } = await locks.query();
+      others = held.some((lock) => lock.name === TAB_LOCK);
+    } catch {
+      // Unknown: ask them.
+    }
+    this.holdTabLock(locks);
+    return others;
+  }
+
+  private holdTabLock(locks: Pick<LockManager, 'request'>): void {
+    let release: (() => void) | null = null;
+    const hold = () => {
+      locks
+        .request(TAB_LOCK, { mode: 'shared' }, () => new Promise<void>((resolve) => (release = resolve)))
+        .catch(() => undefined);
+    };
+    hold();
+    if (typeof addEventListener !== 'function') return;
+    // A held lock keeps the page out of the back/forward cache: let go while it is hidden.
+    addEventListener('pagehide', () => {
+      release?.();
+      release = null;
+    });
+    addEventListener('pageshow', (e) => {
+      if (e.persisted) hold();
+    });
   }
 
   /** The password step. Throws `ApiError` (wrong password, throttled, pending, deactivated...). */
@@ -189,10 +262,12 @@ export class BrowserSession {
     return this.refresh(usedToken);
   }
 
-  /** Refresh once for all concurrent callers of this tab, serialised with the other tabs. */
-  refresh(staleToken: string | null = this.token): Promise<boolean> {
+  /** Refresh once for all concurrent callers of this tab, serialised with the other tabs
+   * (`first` runs once the lock is held, before deciding). */
+  refresh(staleToken: string | null = this.token, first?: () => Promise<void>): Promise<boolean> {
     if (!this.inflight) {
       this.inflight = this.withLock(async () => {
+        await first?.();
         // Another tab refreshed while we waited for the lock: its token reached us already.
         if (this.token && this.token !== staleToken && this.validFor() > REFRESH_MARGIN_MS) return true;
         return this.refreshNow();
@@ -207,7 +282,9 @@ export class BrowserSession {
     let response: Response;
     let data: TokenAnswer | undefined;
     try {
-      const answer = await this.auth.POST('/api/v1/auth/refresh', { body: {}, headers: CSRF_HEADERS });
+      const sending = this.auth.POST('/api/v1/auth/refresh', { body: {}, headers: CSRF_HEADERS });
+      this.markSent();
+      const answer = await sending;
       response = answer.response;
       data = answer.data;
     } catch {
@@ -288,6 +365,7 @@ export class BrowserSession {
         if (message.newLogin || (message.token !== this.token && message.expiresAt >= this.expiresAt)) {
           this.setToken(message.token, message.expiresAt, message.newLogin);
         }
+        this.peerAnswered?.();
         break;
       case 'signed-out':
         this.clear();

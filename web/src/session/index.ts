@@ -1,4 +1,4 @@
 export { session, type SecondFactor, type SignInResult, type MfaSetup } from './core';
 export { SessionContext, useSession, usePermission, type SessionValue } from './context';
-export { SessionProvider, meQueryKey } from './SessionProvider';
+export { SessionProvider, meQuery, meQueryKey } from './SessionProvider';
 export { Can, RequirePermission, NotAllowed } from './permissions';

@@ -3,12 +3,7 @@
 import { useCallback } from 'react';
 import type { SetURLSearchParams } from 'react-router';
 
-const CURSOR = /^[A-Za-z0-9_.-]{1,2048}$/;
-
-/** The cursors in the URL, in order (the current page's is the last); malformed ones dropped. */
-export function cursorsIn(params: URLSearchParams): string[] {
-  return params.getAll('page').filter((c) => CURSOR.test(c));
-}
+export { cursorsIn } from './listState';
 
 /** "Next page" pushes the cursor the API answered; "Previous page" pops the last one. */
 export function useCursorPaging(setParams: SetURLSearchParams) {

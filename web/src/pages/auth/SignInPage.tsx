@@ -3,6 +3,7 @@ import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
 
 import { ApiError, fieldErrors } from '../../api/problem';
 import { TextField } from '../../components/fields';
+import { warmUpIntl } from '../../format';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { Skeleton } from '../../components/Skeleton';
 import { usePageTitle } from '../../layout/usePageTitle';
@@ -40,6 +41,8 @@ function PasswordStep({ onNext }: { onNext: (step: Step) => void }) {
     setProblem(null);
     if (Object.keys(local).length) return;
     setPending(true);
+    // While the password is checked: the pages after sign-in show numbers and dates.
+    void warmUpIntl();
     try {
       const result = await signIn(email, password);
       if (result.kind === 'signed-in') onNext({ kind: 'done' });

@@ -1,8 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'react-router';
 
-import { api } from '../../api/client';
-import { unwrap } from '../../api/problem';
 import { ListToolbar, Pager } from '../../components/list/ListToolbar';
 import { useListParams } from '../../components/list/useListParams';
 import { ProblemMessage } from '../../components/ProblemMessage';
@@ -10,6 +8,7 @@ import { Skeleton } from '../../components/Skeleton';
 import { useFormat } from '../../company';
 import { usePageTitle } from '../../layout/usePageTitle';
 import { Can } from '../../session';
+import { productListQuery } from './queries';
 import '../../components/list/list.css';
 import '../../components/record/record.css';
 
@@ -19,11 +18,7 @@ export default function ProductsPage() {
   const fmt = useFormat();
   const list = useListParams();
   const location = useLocation();
-  const products = useQuery({
-    queryKey: ['products', 'list', list.query],
-    queryFn: () => unwrap(api.GET('/api/v1/products', { params: { query: list.query } })),
-    placeholderData: keepPreviousData,
-  });
+  const products = useQuery({ ...productListQuery(list.query), placeholderData: keepPreviousData });
   const items = products.data?.items ?? [];
   const archived = list.status === 'archived';
 
