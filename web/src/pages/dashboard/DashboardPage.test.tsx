@@ -73,6 +73,22 @@ function serve(overrides: Partial<Record<string, Response>> = {}) {
 const path = '/dashboard?period=custom&from=2026-11-01&to=2026-11-18&interval=week';
 
 describe('DashboardPage', () => {
+  it('keeps the six key figures\u2019 cards in place while they load, announced as loading', async () => {
+    let answer: (r: Response) => void = () => undefined;
+    const summaryAnswer = new Promise<Response>((resolve) => (answer = resolve));
+    // Only the key figures answer (later); the other panels' requests do not matter here.
+    mockFetch((req) => (new URL(req.url).pathname === '/api/v1/dashboard/summary' ? summaryAnswer : undefined));
+    renderWithProviders(<DashboardPage />, { session: fakeSession({ permissions: ['dashboard:read'] }), path });
+    const loading = (await screen.findByText('Loading the key figures…')).closest('[role="status"]');
+    expect(loading).not.toBeNull();
+    const titles = [...(loading as HTMLElement).querySelectorAll('li.card')].map((c) => c.querySelector('p')?.textContent);
+    expect(titles).toEqual(['Revenue invoiced', 'Cash received', 'Outstanding', 'Overdue', 'Orders', 'Average days to pay']);
+
+    answer(jsonResponse(summary));
+    expect(await screen.findByRole('link', { name: 'Revenue invoiced: €1,250.00' })).toBeInTheDocument();
+    expect(screen.queryByText('Loading the key figures…')).not.toBeInTheDocument();
+  });
+
   it('shows the key figures with their change, each linking to its list', async () => {
     const fetch = serve();
     renderWithProviders(<DashboardPage />, { session: fakeSession({ permissions: ['dashboard:read'] }), path });

@@ -78,7 +78,7 @@ export default function DashboardPage() {
       <section aria-labelledby="dashboard-kpis-title" className="dashboard-section">
         <h2 id="dashboard-kpis-title" className="visually-hidden">Key figures</h2>
         {!ready ? null : summary.isPending ? (
-          <Skeleton lines={4} label="Loading the key figures…" />
+          <KpisSkeleton />
         ) : summary.isError ? (
           <ProblemMessage problem={summary.error} title="The key figures could not be loaded." />
         ) : (
@@ -173,6 +173,37 @@ export function Kpi({ title, value, to, compare, higherIsBetter = true, note }: 
       ) : null}
       {note ? <p className="dashboard-kpi-note">{note}</p> : null}
     </li>
+  );
+}
+
+/** The key figures' cards while they load: the same titles and about the same height, so that
+ * what follows does not jump when the figures arrive (on a phone the six cards are a screen
+ * high). */
+const KPI_SHAPES = [
+  { title: 'Revenue invoiced', lines: 2 },
+  { title: 'Cash received', lines: 1 },
+  { title: 'Outstanding', lines: 2 },
+  { title: 'Overdue', lines: 1 },
+  { title: 'Orders', lines: 1 },
+  { title: 'Average days to pay', lines: 2 },
+] as const;
+
+function KpisSkeleton() {
+  return (
+    <div role="status" aria-live="polite">
+      <span className="visually-hidden">Loading the key figures…</span>
+      <ul className="dashboard-kpis" aria-hidden="true">
+        {KPI_SHAPES.map(({ title, lines }) => (
+          <li key={title} className="card dashboard-kpi">
+            <p className="dashboard-kpi-title">{title}</p>
+            <div className="skeleton-line dashboard-kpi-value-loading" />
+            {Array.from({ length: lines }, (_, i) => (
+              <div key={i} className="skeleton-line dashboard-kpi-line-loading" />
+            ))}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
