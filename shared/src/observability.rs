@@ -1,19 +1,30 @@
 //! JSON structured logs (each request's lines carry its `request_id`, see `http::router`),
 //! and business metrics as CloudWatch embedded-metric-format lines in the same log stream.
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The log filter `ERP_LOG` describes: a level (`info`), optionally with levels per module
+/// (`info,erp_shared::store=debug`); anything else is `info`. (`Targets` rather than
+/// `EnvFilter`, which brings a regex engine into every function.)
+pub fn log_filter(directives: &str) -> Targets {
+    directives
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
+}
 
 /// Installs the JSON log subscriber once (later calls do nothing).
 pub fn init_logging() {
-    let filter =
-        EnvFilter::try_new(crate::config::log_filter()).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter)
         .with_current_span(true)
         .with_span_list(false)
         .with_ansi(false)
-        .with_target(false)
+        .with_target(false);
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(log_filter(&crate::config::log_filter()))
         .try_init();
 }
 
@@ -78,6 +89,23 @@ pub fn emf_line(namespace: &str, metric: Metric, n: u64, timestamp_ms: i64) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn the_log_filter_takes_a_level_and_levels_per_module_and_falls_back_to_info() {
+        let info = log_filter("info");
+        assert!(info.would_enable("erp_shared::store", &Level::INFO));
+        assert!(!info.would_enable("erp_shared::store", &Level::DEBUG));
+
+        let mixed = log_filter("warn,erp_shared::store=debug");
+        assert!(mixed.would_enable("erp_shared::store::dynamo", &Level::DEBUG));
+        assert!(!mixed.would_enable("erp_shared::http", &Level::INFO));
+        assert!(mixed.would_enable("erp_shared::http", &Level::WARN));
+
+        let garbage = log_filter("loud=!!");
+        assert!(garbage.would_enable("erp_customers", &Level::INFO));
+        assert!(!garbage.would_enable("erp_customers", &Level::DEBUG));
+    }
 
     #[test]
     fn a_count_is_an_embedded_metric_format_record() {

@@ -96,6 +96,61 @@ fn each_function_binary_serves_its_own_routes() {
     assert!(binary_routes("reminders").is_empty());
 }
 
+/// `sam build` runs `cargo lambda build --bin <Binary>` in the function's `CodeUri`. At the
+/// workspace root cargo would select every member and unify their features, so each function
+/// would carry every client, the embedded store and the PDF code; in the package's own folder
+/// it builds that package with the features it names.
+#[test]
+fn each_function_is_built_from_its_own_package_with_only_its_features() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let functions = resources_of_type(&template(), "AWS::Serverless::Function")
+        .into_iter()
+        .map(|(name, f)| (name.to_string(), f.clone()))
+        .collect::<Vec<_>>();
+    assert_eq!(functions.len(), 12);
+    for (name, f) in functions {
+        assert_eq!(
+            f["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name}"
+        );
+        let binary = f["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary");
+        let uri = f["Properties"]["CodeUri"].as_str().expect("CodeUri");
+        assert_eq!(
+            uri,
+            format!("functions/{binary}"),
+            "{name} must build in its package"
+        );
+        let manifest = std::fs::read_to_string(format!("{root}/{uri}/Cargo.toml"))
+            .unwrap_or_else(|e| panic!("{name}: {uri}/Cargo.toml: {e}"));
+        // The `[[bin]]` names, and the `erp-shared` dependency line (one line each here).
+        let mut bins = Vec::new();
+        let mut in_bin = false;
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_bin = line == "[[bin]]";
+            } else if let Some(bin) = line.strip_prefix("name = ").filter(|_| in_bin) {
+                bins.push(bin.trim_matches('"').to_string());
+            }
+        }
+        assert_eq!(
+            bins,
+            vec![binary.to_string()],
+            "{name}: {uri} builds {binary}"
+        );
+        let shared = manifest
+            .lines()
+            .find(|l| l.starts_with("erp-shared"))
+            .unwrap_or_else(|| panic!("{name}: {uri} depends on erp-shared"));
+        assert!(
+            shared.contains("features = [") && !shared.contains("\"default\""),
+            "{name}: {uri} names the erp-shared features it uses, not the default set: {shared}"
+        );
+    }
+}
+
 #[test]
 fn template_table_matches_the_store_definition() {
     let t = template();

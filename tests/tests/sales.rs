@@ -635,13 +635,16 @@ async fn concurrent_issues_get_distinct_consecutive_numbers(backend: Backend) {
     let spare = s
         .draft(json!([{"product_id": s.gadget, "quantity": "1"}]))
         .await;
+    // A token of its own for the issues, signed in now: on a loaded machine the drafts above
+    // can take a good part of the 15-minute access token's life (the app would refresh).
+    let token = s.app.admin_token().await;
     let tasks: Vec<_> = ids
         .iter()
         .map(|id| {
             let (client, url, token) = (
                 s.app.client.clone(),
                 s.app.url(&format!("/api/v1/invoices/{id}/issue")),
-                s.admin.clone(),
+                token.clone(),
             );
             tokio::spawn(async move {
                 let r = client
