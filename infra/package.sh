@@ -8,7 +8,7 @@
 # usage: infra/package.sh [--enforce-size] [--dev] [--only auth,customers,...|hello] [--skip-build]
 #   --enforce-size  fail when a zip is over its limit (3 MiB; 4 MiB for invoices and
 #                   notifier); without it the sizes are printed only
-#   --dev           the quick cross-build for CI on pull requests: cargo's dev profile (no
+#   --dev           a quick cross-build while working on the build: cargo's dev profile (no
 #                   LTO, no size limits: debug binaries are big) into target/lambda-dev, with
 #                   the same ELF, glibc and qemu checks; it proves the arm64 build links and
 #                   starts, not what ships
@@ -24,8 +24,9 @@
 # The build is the one `sam build` runs for `BuildMethod: rust-cargolambda` (aws-lambda-
 # builders): `cargo lambda build --release --arm64 --bin <Binary>` in the function's
 # CodeUri with CARGO_TARGET_DIR set to the workspace's target directory, plus --locked.
-# Functions that share a CodeUri are built by one command with a --bin per function: cargo
-# selects the same packages either way (so the same features), and links them in parallel.
+# Each function's CodeUri is its package folder, so cargo builds that package alone, with the
+# features it names. (Functions that shared a CodeUri would be built by one command with a
+# --bin per function: cargo selects the same packages either way.)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
