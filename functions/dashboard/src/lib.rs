@@ -616,11 +616,21 @@ fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {
     let text = match r.action.as_str() {
         "payment.recorded" => format!("{who} recorded a payment"),
         "payment.deleted" => format!("{who} deleted a payment"),
-        _ => format!(
-            "{who} {} {}",
-            verb(&r.action),
-            what(&r.entity_type, &r.entity_id, &named)
-        ),
+        "settings.company_updated" => format!("{who} updated the company settings"),
+        action => {
+            let subject = what(&r.entity_type, &r.entity_id, &named);
+            match phrase(action) {
+                // An account's own event ("Ana signed in") does not name the account again.
+                Some(p) if p.contains("{subject}") => {
+                    format!("{who} {}", p.replace("{subject}", &subject))
+                }
+                Some(p) if r.entity_type == "user" && r.entity_id == r.actor_id => {
+                    format!("{who} {p}")
+                }
+                Some(p) => format!("{who} {p} ({subject})"),
+                None => format!("{who} {} {subject}", verb(action)),
+            }
+        }
     };
     Activity {
         at: r.at,
@@ -637,6 +647,7 @@ fn who(actor_id: &str, named: &Named) -> String {
     if let Some(system) = actor_id.strip_prefix("system:") {
         match system {
             "salesforce" => "Salesforce".to_string(),
+            "reminders" => "The reminder job".to_string(),
             other => other.to_string(),
         }
     } else if actor_id == "anonymous" {
@@ -678,6 +689,7 @@ fn what(entity_type: &str, id: &str, named: &Named) -> String {
                 .unwrap_or_else(|| "a user".into())
         ),
         "payment" => "a payment".to_string(),
+        "outbox" => "an email".to_string(),
         "login" => format!("the sign-in of {id}"),
         other => format!("{other} {id}"),
     }
@@ -698,6 +710,40 @@ fn invoice_words(id: &str, named: &Named) -> String {
         .map(|c| format!(" to {c}"))
         .unwrap_or_default();
     format!("{kind}{number}{to}")
+}
+
+/// The words of the actions that are not "<verb> <what>", as the web app's audit trail has them
+/// (`web/src/components/audit/describe.ts`); `{subject}` is what the change was made to.
+fn phrase(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "user.login" => "signed in",
+        "user.login_failed" => "failed to sign in as {subject}",
+        "user.login_throttled" => "was stopped from signing in as {subject} (too many attempts)",
+        "user.session_ended" => "signed out",
+        "user.invitation_resent" => "resent the invitation of {subject}",
+        "user.invitation_revoked" => "revoked the invitation of {subject}",
+        "user.invite_accepted" => "accepted the invitation",
+        "user.password_changed" => "changed their password",
+        "user.password_change_failed" => "failed to change their password",
+        "user.password_reset" => "reset their password",
+        "user.password_reset_requested" => "asked for a password reset for {subject}",
+        "user.reauthenticated" => "confirmed their password",
+        "user.reauth_failed" => "failed to confirm their password",
+        "user.mfa_enabled" => "turned two-factor sign-in on",
+        "user.mfa_disabled" => "turned two-factor sign-in off",
+        "user.mfa_setup_started" => "started setting up two-factor sign-in",
+        "user.mfa_failed" => "entered a wrong two-factor code",
+        "user.mfa_disable_failed" => "failed to turn two-factor sign-in off",
+        "user.mfa_recovery_code_used" => "signed in with a recovery code",
+        "user.mfa_recovery_codes_renewed" => "renewed their recovery codes",
+        "user.unlocked" => "unlocked the sign-in of {subject}",
+        "outbox.retried" => "retried {subject}",
+        "invoice.late_fee_added" => "added a late fee to {subject}",
+        "invoice.payment_recorded" => "recorded a payment on {subject}",
+        "invoice.payment_reversed" => "reversed a payment on {subject}",
+        "invoice.reminder_sent" => "sent a payment reminder for {subject}",
+        _ => return None,
+    })
 }
 
 /// The verb of an action (its last part: `invoice.issued` is "issued").
@@ -724,6 +770,119 @@ fn verb(action: &str) -> &str {
         "password_reset" => "reset the password of",
         "password_reset_requested" => "asked to reset the password of",
         "invite_accepted" => "accepted the invitation for",
+        "sent" => "sent",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(action: &str, entity_type: &str, entity_id: &str, actor_id: &str) -> AuditRecord {
+        AuditRecord {
+            id: "a1".into(),
+            at: "2026-12-02T10:00:00Z".into(),
+            actor_id: actor_id.into(),
+            actor_role: None,
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id: entity_id.into(),
+            request_id: "r1".into(),
+            source_ip: None,
+            changes: Vec::new(),
+        }
+    }
+
+    fn text(action: &str, entity_type: &str, entity_id: &str, actor_id: &str) -> String {
+        describe(
+            record(action, entity_type, entity_id, actor_id),
+            &HashMap::new(),
+        )
+        .text
+    }
+
+    #[test]
+    fn every_action_the_services_record_reads_as_words() {
+        // Every action the functions write (grep for `"<entity>.<verb>"` in functions/ and
+        // shared/), on a record the feed could not name (no item read).
+        for (action, entity) in [
+            ("customer.created", "customer"),
+            ("customer.updated", "customer"),
+            ("customer.archived", "customer"),
+            ("product.created", "product"),
+            ("product.updated", "product"),
+            ("product.archived", "product"),
+            ("order.created", "order"),
+            ("order.updated", "order"),
+            ("order.invoiced", "order"),
+            ("order.confirmed", "order"),
+            ("order.cancelled", "order"),
+            ("invoice.created", "invoice"),
+            ("invoice.updated", "invoice"),
+            ("invoice.issued", "invoice"),
+            ("invoice.sent", "invoice"),
+            ("invoice.voided", "invoice"),
+            ("invoice.credited", "invoice"),
+            ("invoice.late_fee_added", "invoice"),
+            ("invoice.payment_recorded", "invoice"),
+            ("invoice.payment_reversed", "invoice"),
+            ("invoice.reminder_sent", "invoice"),
+            ("payment.recorded", "payment"),
+            ("payment.deleted", "payment"),
+            ("outbox.retried", "outbox"),
+            ("settings.company_updated", "settings"),
+            ("user.registered", "user"),
+            ("user.approved", "user"),
+            ("user.rejected", "user"),
+            ("user.invited", "user"),
+            ("user.updated", "user"),
+            ("user.unlocked", "user"),
+            ("user.invitation_resent", "user"),
+            ("user.invitation_revoked", "user"),
+            ("user.invite_accepted", "user"),
+            ("user.login", "user"),
+            ("user.login_failed", "user"),
+            ("user.login_throttled", "user"),
+            ("user.session_ended", "user"),
+            ("user.password_changed", "user"),
+            ("user.password_change_failed", "user"),
+            ("user.password_reset", "user"),
+            ("user.password_reset_requested", "user"),
+            ("user.reauthenticated", "user"),
+            ("user.reauth_failed", "user"),
+            ("user.mfa_enabled", "user"),
+            ("user.mfa_disabled", "user"),
+            ("user.mfa_setup_started", "user"),
+            ("user.mfa_failed", "user"),
+            ("user.mfa_disable_failed", "user"),
+            ("user.mfa_recovery_code_used", "user"),
+            ("user.mfa_recovery_codes_renewed", "user"),
+        ] {
+            let t = text(action, entity, "e1", "u1");
+            assert!(!t.contains('_'), "{action}: {t}");
+            assert!(t.starts_with("A user "), "{action}: {t}");
+        }
+    }
+
+    #[test]
+    fn settings_own_account_events_and_other_accounts_read_naturally() {
+        assert_eq!(
+            text("settings.company_updated", "settings", "company", "u1"),
+            "A user updated the company settings"
+        );
+        assert_eq!(text("user.login", "user", "u1", "u1"), "A user signed in");
+        assert_eq!(
+            text("user.mfa_enabled", "user", "u2", "u1"),
+            "A user turned two-factor sign-in on (the account of a user)"
+        );
+        assert_eq!(
+            text("outbox.retried", "outbox", "m1", "u1"),
+            "A user retried an email"
+        );
+        assert_eq!(
+            text("invoice.reminder_sent", "invoice", "i1", "system:reminders"),
+            "The reminder job sent a payment reminder for invoice (draft)"
+        );
     }
 }
