@@ -122,12 +122,16 @@ export interface Names {
   me?: string | undefined;
 }
 
+const SYSTEM_ACTORS: Record<string, string> = { reminders: 'The reminder job', salesforce: 'Salesforce' };
+
 /** Who did it, in words. */
 export function actorText(rec: AuditRecord, names: Names): string {
   if (names.me && rec.actor_id === names.me) return 'You';
   const name = names.user(rec.actor_id);
   if (name) return name;
   if (rec.actor_id === 'system' || rec.actor_id === '') return 'The system';
+  // Jobs record as `system:<name>` (the daily reminders, Salesforce's webhooks).
+  if (rec.actor_id.startsWith('system:')) return SYSTEM_ACTORS[rec.actor_id.slice('system:'.length)] ?? 'The system';
   if (rec.actor_id === 'anonymous') return 'Someone not signed in';
   return rec.actor_role ? `${ROLE_LABELS[rec.actor_role]} ${shortId(rec.actor_id)}` : `User ${shortId(rec.actor_id)}`;
 }
