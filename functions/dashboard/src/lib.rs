@@ -616,7 +616,6 @@ fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {
     let text = match r.action.as_str() {
         "payment.recorded" => format!("{who} recorded a payment"),
         "payment.deleted" => format!("{who} deleted a payment"),
-        "settings.company_updated" => format!("{who} updated the company settings"),
         action => {
             let subject = what(&r.entity_type, &r.entity_id, &named);
             match phrase(action) {
@@ -628,7 +627,11 @@ fn describe(r: AuditRecord, items: &HashMap<String, Item>) -> Activity {
                     format!("{who} {p}")
                 }
                 Some(p) => format!("{who} {p} ({subject})"),
-                None => format!("{who} {} {subject}", verb(action)),
+                // The rest read as their last part: `invoice.issued` is "issued".
+                None => format!(
+                    "{who} {} {subject}",
+                    action.rsplit('.').next().unwrap_or(action)
+                ),
             }
         }
     };
@@ -690,6 +693,7 @@ fn what(entity_type: &str, id: &str, named: &Named) -> String {
         ),
         "payment" => "a payment".to_string(),
         "outbox" => "an email".to_string(),
+        "settings" if id == "company" => "the company settings".to_string(),
         "login" => format!("the sign-in of {id}"),
         other => format!("{other} {id}"),
     }
@@ -712,7 +716,7 @@ fn invoice_words(id: &str, named: &Named) -> String {
     format!("{kind}{number}{to}")
 }
 
-/// The words of the actions that are not "<verb> <what>", as the web app's audit trail has them
+/// The words of the actions that are not "<last part> <what>", as the web app's audit trail has them
 /// (`web/src/components/audit/describe.ts`); `{subject}` is what the change was made to.
 fn phrase(action: &str) -> Option<&'static str> {
     Some(match action {
@@ -742,37 +746,9 @@ fn phrase(action: &str) -> Option<&'static str> {
         "invoice.payment_recorded" => "recorded a payment on {subject}",
         "invoice.payment_reversed" => "reversed a payment on {subject}",
         "invoice.reminder_sent" => "sent a payment reminder for {subject}",
+        "settings.company_updated" => "updated {subject}",
         _ => return None,
     })
-}
-
-/// The verb of an action (its last part: `invoice.issued` is "issued").
-fn verb(action: &str) -> &str {
-    match action.rsplit('.').next().unwrap_or_default() {
-        "created" => "created",
-        "updated" => "updated",
-        "archived" => "archived",
-        "issued" => "issued",
-        "voided" => "voided",
-        "credited" => "credited",
-        "confirmed" => "confirmed",
-        "cancelled" => "cancelled",
-        "invoiced" => "invoiced",
-        "recorded" | "payment_recorded" => "recorded a payment on",
-        "payment_reversed" | "deleted" => "reversed a payment on",
-        "registered" => "registered",
-        "approved" => "approved",
-        "rejected" => "rejected",
-        "invited" => "invited",
-        "login" => "signed in to",
-        "login_failed" => "failed to sign in to",
-        "locked" => "locked",
-        "password_reset" => "reset the password of",
-        "password_reset_requested" => "asked to reset the password of",
-        "invite_accepted" => "accepted the invitation for",
-        "sent" => "sent",
-        other => other,
-    }
 }
 
 #[cfg(test)]
