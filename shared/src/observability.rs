@@ -8,7 +8,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// The log filter `ERP_LOG` describes: a level (`info`), optionally with levels per module
 /// (`info,erp_shared::store=debug`); anything else is `info`. (`Targets` rather than
 /// `EnvFilter`, which brings a regex engine into every function.)
-pub fn log_filter(directives: &str) -> Targets {
+pub fn parse_log_filter(directives: &str) -> Targets {
     directives
         .parse()
         .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
@@ -24,7 +24,7 @@ pub fn init_logging() {
         .with_target(false);
     let _ = tracing_subscriber::registry()
         .with(fmt)
-        .with(log_filter(&crate::config::log_filter()))
+        .with(parse_log_filter(&crate::config::log_filter()))
         .try_init();
 }
 
@@ -93,16 +93,16 @@ mod tests {
 
     #[test]
     fn the_log_filter_takes_a_level_and_levels_per_module_and_falls_back_to_info() {
-        let info = log_filter("info");
+        let info = parse_log_filter("info");
         assert!(info.would_enable("erp_shared::store", &Level::INFO));
         assert!(!info.would_enable("erp_shared::store", &Level::DEBUG));
 
-        let mixed = log_filter("warn,erp_shared::store=debug");
+        let mixed = parse_log_filter("warn,erp_shared::store=debug");
         assert!(mixed.would_enable("erp_shared::store::dynamo", &Level::DEBUG));
         assert!(!mixed.would_enable("erp_shared::http", &Level::INFO));
         assert!(mixed.would_enable("erp_shared::http", &Level::WARN));
 
-        let garbage = log_filter("loud=!!");
+        let garbage = parse_log_filter("loud=!!");
         assert!(garbage.would_enable("erp_customers", &Level::INFO));
         assert!(!garbage.would_enable("erp_customers", &Level::DEBUG));
     }
