@@ -2,7 +2,7 @@ import react from '@vitejs/plugin-react';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Plugin, type Rolldown } from 'vite';
 
 /** Writes `.br` and `.gz` next to each text file of the build: the local server sends them
  * to browsers that accept them (CloudFront compresses on its own; infra/deploy-web.sh skips
@@ -34,6 +34,25 @@ function precompress(): Plugin {
   };
 }
 
+/** The chunk holding the module whose path ends with `suffix`. */
+function chunkOf(bundle: Rolldown.OutputBundle, suffix: string): Rolldown.OutputChunk | undefined {
+  return Object.values(bundle).find((c): c is Rolldown.OutputChunk => c.type === 'chunk' && c.moduleIds.some((id) => id.endsWith(suffix)));
+}
+
+/** `roots` and the chunks they import statically, transitively (file names, in the order
+ * reached), leaving out those `skip` names and what only they import. */
+function importClosure(bundle: Rolldown.OutputBundle, roots: string[], skip: (chunk: Rolldown.OutputChunk) => boolean = () => false): string[] {
+  const files: string[] = [];
+  const visit = (file: string) => {
+    const chunk = bundle[file];
+    if (files.includes(file) || chunk?.type !== 'chunk' || skip(chunk)) return;
+    files.push(file);
+    chunk.imports.forEach(visit);
+  };
+  roots.forEach(visit);
+  return files;
+}
+
 /** Adds `<link rel="modulepreload">` to index.html for the app's code (src/mount.tsx and the
  * chunks it imports, React's among them): the entry (src/main.tsx) imports them dynamically,
  * so that its own small script runs first, and without these links their download would only
@@ -51,18 +70,11 @@ function preloadApp(): Plugin {
       handler(_html, ctx) {
         const bundle = ctx.bundle;
         if (!bundle) return undefined;
-        const app = Object.values(bundle).find((c) => c.type === 'chunk' && c.moduleIds.some((id) => id.endsWith('/src/mount.tsx')));
+        const app = chunkOf(bundle, '/src/mount.tsx');
         if (!app) throw new Error('erp-preload-app: no chunk for src/mount.tsx');
-        // Vite preloads the entry's own imports already.
+        // Vite preloads the entry and its own imports already.
         const entryImports = Object.values(bundle).flatMap((c) => (c.type === 'chunk' && c.isEntry ? c.imports : []));
-        const files: string[] = [];
-        const visit = (file: string) => {
-          const chunk = bundle[file];
-          if (files.includes(file) || entryImports.includes(file) || chunk?.type !== 'chunk' || chunk.isEntry) return;
-          files.push(file);
-          chunk.imports.forEach(visit);
-        };
-        visit(app.fileName);
+        const files = importClosure(bundle, [app.fileName], (c) => c.isEntry || entryImports.includes(c.fileName));
         return files.map((file) => ({
           tag: 'link',
           attrs: { rel: 'modulepreload', crossorigin: true, href: `${base}${file}` },
@@ -83,25 +95,16 @@ function signInBudget(limit = 150 * 1024): Plugin {
     name: 'erp-sign-in-budget',
     apply: 'build',
     generateBundle(_options, bundle) {
-      const chunks = Object.values(bundle).flatMap((c) => (c.type === 'chunk' ? [c] : []));
-      const byModule = (suffix: string) => chunks.find((c) => c.moduleIds.some((id) => id.endsWith(suffix)));
-      const files = new Set<string>();
-      const visit = (file: string | undefined) => {
-        const chunk = file ? chunks.find((c) => c.fileName === file) : undefined;
-        if (!chunk || files.has(chunk.fileName)) return;
-        files.add(chunk.fileName);
-        chunk.imports.forEach(visit);
-      };
-      for (const c of chunks.filter((c) => c.isEntry)) visit(c.fileName);
-      visit(byModule('/src/mount.tsx')?.fileName);
-      visit(byModule('/src/pages/auth/SignInPage.tsx')?.fileName);
+      const entries = Object.values(bundle).flatMap((c) => (c.type === 'chunk' && c.isEntry ? [c.fileName] : []));
+      const page = ['/src/mount.tsx', '/src/pages/auth/SignInPage.tsx'].flatMap((m) => chunkOf(bundle, m)?.fileName ?? []);
+      const files = importClosure(bundle, [...entries, ...page]);
       let gzip = 0;
       for (const file of files) {
-        const chunk = chunks.find((c) => c.fileName === file);
-        if (chunk) gzip += gzipSync(chunk.code, { level: 9 }).length;
+        const chunk = bundle[file];
+        if (chunk?.type === 'chunk') gzip += gzipSync(chunk.code, { level: 9 }).length;
       }
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-      this.info(`sign-in page: ${kib(gzip)} of JavaScript (gzip) in ${files.size} files, budget ${kib(limit)}`);
+      this.info(`sign-in page: ${kib(gzip)} of JavaScript (gzip) in ${files.length} files, budget ${kib(limit)}`);
       if (gzip > limit) this.error(`the sign-in page loads ${kib(gzip)} of JavaScript (gzip), more than its budget of ${kib(limit)}`);
     },
   };
