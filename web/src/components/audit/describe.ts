@@ -156,7 +156,9 @@ export function entityText(rec: AuditRecord, names: Names, known?: (type: string
   return `${type} ${name}`;
 }
 
-/** Actions that read better as a phrase: `{subject}` is replaced by the record's subject. */
+/** Actions that read better as a phrase: `{subject}` is replaced by the record's subject. The
+ * dashboard's activity feed words them the same on the server (`phrase` in
+ * functions/dashboard/src/lib.rs): change both. */
 const PHRASES: Record<string, string> = {
   'user.login': 'signed in',
   'user.login_failed': 'failed to sign in as {subject}',
